@@ -1,0 +1,53 @@
+# Two commands do all set-up from a clean clone: `make briefs` and `make test`.
+# Needs only Python 3.11 and pip; the Korean font is added with apt when we are
+# root on Debian (PDFs still render without it, with a warning).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup briefs test lab refresh validate bench fonts clean
+
+setup: $(STAMP) fonts
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Hangul glyphs in source titles need a CJK font for the PDF.
+fonts:
+	@fc-list :lang=ko 2>/dev/null | grep -q . || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq fonts-nanum >/dev/null 2>&1 || \
+	     (apt-get update -qq && apt-get install -y -qq fonts-nanum >/dev/null)) && \
+	    echo "installed fonts-nanum (Korean font for PDFs)"; \
+	  else echo "warning: no Korean font (fc-list :lang=ko); PDFs will show boxes for Hangul"; fi; }
+
+validate: setup
+	$(BIN)/briefing validate
+
+briefs: setup
+	$(BIN)/briefing validate
+	$(BIN)/briefing render
+
+test: setup
+	$(BIN)/python -m pytest
+
+refresh: setup
+	$(BIN)/briefing refresh
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+bench: setup
+	$(BIN)/python benchmarks/render_catalog.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

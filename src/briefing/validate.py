@@ -1,0 +1,211 @@
+"""Validate the shared data before anything runs.
+
+Two layers, both reported together so an analyst fixes everything in one pass:
+
+1. the Frictionless Data Package descriptor (types, required, enums, patterns,
+   ranges, primary and foreign keys), checked by ``frictionless`` itself;
+2. rules Table Schema cannot express: semicolon-separated keys into
+   ``sources.csv``, ``low <= best <= high``, date order, and that no row is
+   reported before the sources it cites were published.
+
+Bytes are checked first (empty file, non-UTF-8) so that a broken file yields
+one clear line instead of a cascade.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+from .data import data_dir, descriptor, split_ids
+from .errors import DataValidationError, Problem
+
+# Frictionless reports these per resource; the byte check words them better.
+_BYTE_LEVEL = {"encoding-error", "source-error", "scheme-error", "format-error"}
+
+# Tables whose ids a crosscheck row may point at.
+_ID_COLUMNS = {"events": "event_id", "claims": "claim_id", "flows": "flow_id",
+               "sanctions": "measure_id", "polls": "poll_id", "indicator_meta": "indicator_id"}
+
+
+def validate(root: Path | None = None) -> list[Problem]:
+    """Every problem in the data package at ``root``; empty when valid."""
+    root = Path(root or data_dir())
+    package = descriptor(root)
+    problems: list[Problem] = []
+    tables: dict[str, list[tuple[int, dict]]] = {}
+    for resource in package["resources"]:
+        text, byte_problem = _read_text(root, resource["path"])
+        if byte_problem:
+            problems.append(byte_problem)
+            continue
+        header = _header_problems(resource, text)
+        problems += header
+        if not header:
+            tables[resource["name"]] = _rows(text)
+    problems += _frictionless(root, broken={r["name"] for r in package["resources"]} - set(tables))
+    problems += _cross_table(package, tables)
+    return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
+
+
+def check(root: Path | None = None) -> None:
+    """Raise :class:`DataValidationError` listing every problem, if any."""
+    if problems := validate(root):
+        raise DataValidationError(problems)
+
+
+def _read_text(root: Path, path: str) -> tuple[str, Problem | None]:
+    file = root / path
+    if not file.is_file():
+        return "", Problem(path, None, None, None, "file is missing")
+    raw = file.read_bytes()
+    if not raw.strip():
+        return "", Problem(path, None, None, None, "file is empty (a header row is required)")
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        bad = raw[err.start : err.end].hex(" ")
+        return "", Problem(path, line, None, f"0x{bad}", f"not UTF-8 (byte {err.start}); save the file as UTF-8")
+
+
+def _header_problems(resource: dict, text: str) -> list[Problem]:
+    # Frictionless matches columns by position, so one missing column would
+    # shift every cell after it; name the column instead and skip the table.
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    expected = [f["name"] for f in resource["schema"]["fields"]]
+    path = resource["path"]
+    problems = [Problem(path, 1, name, None, "required column is missing from the header")
+                for name in expected if name not in header]
+    problems += [Problem(path, 1, name, None, f"unknown column (expected: {', '.join(expected)})")
+                 for name in header if name not in expected]
+    if not problems and header != expected:
+        problems.append(Problem(path, 1, None, None, f"columns out of order (expected: {', '.join(expected)})"))
+    return problems
+
+
+def _rows(text: str) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return [(number, row) for number, row in enumerate(reader, start=2)]
+
+
+def _frictionless(root: Path, broken: set[str]) -> list[Problem]:
+    from frictionless import Package
+
+    package = Package(str(root / "datapackage.json"), basepath=str(root))
+    report = package.validate()
+    paths = {r.name: r.path for r in package.resources}
+    problems = []
+    for task in report.tasks:
+        if task.name in broken:
+            continue
+        fields = [f.name for f in package.get_resource(task.name).schema.fields]
+        for error in task.errors:
+            if error.type in _BYTE_LEVEL:
+                continue
+            problems.append(_from_frictionless(paths[task.name], fields, package, task.name, error))
+    problems += [Problem("datapackage.json", None, None, None, e.message) for e in report.errors]
+    return problems
+
+
+def _from_frictionless(path, fields, package, name, error) -> Problem:
+    row = getattr(error, "row_number", None)
+    column = getattr(error, "field_name", None) or getattr(error, "label", None) or None
+    value = getattr(error, "cell", None)
+    kind = error.type
+    if kind == "type-error":
+        field = package.get_resource(name).schema.get_field(column)
+        expected = {"date": "a date YYYY-MM-DD", "number": "a number", "integer": "a whole number"}
+        rule = f"not {expected.get(field.type, field.type)}"
+    elif kind == "constraint-error":
+        rule = _constraint_rule(error.note)
+        value = "" if rule.startswith("required") else value
+    elif kind in {"primary-key", "unique-error"}:
+        key = package.get_resource(name).schema.primary_key
+        column = column or "+".join(key)
+        value = "|".join(error.cells[fields.index(k)] for k in key) if error.cells else value
+        rule = f"duplicate key ({error.note})"
+    elif kind == "foreign-key":
+        key = error.note.split('"')[1] if '"' in error.note else None
+        column = key or column
+        value = error.cells[fields.index(key)] if key in fields and error.cells else value
+        table, _, target = error.note.split("lookup table ")[-1].replace('"', "").partition(" as ")
+        rule = f"unknown key: not in {table}.{target}"
+    else:
+        rule = f"{error.title.lower()}: {error.note}".rstrip(": ")
+    return Problem(path, row, column, value, rule)
+
+
+def _constraint_rule(note: str) -> str:
+    # note looks like: constraint "enum" is "['a', 'b']"
+    name, _, bound = note.removeprefix('constraint "').partition('" is "')
+    bound = bound.rstrip('"')
+    words = {"required": "required value is empty", "enum": "not one of: " + bound.strip("[]").replace("'", ""),
+             "pattern": f"does not match pattern {bound}", "maxLength": f"longer than {bound} characters",
+             "minLength": f"shorter than {bound} characters", "minimum": f"below minimum {bound}",
+             "maximum": f"above maximum {bound}", "unique": "duplicate value"}
+    return words.get(name, note)
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None  # already reported as a type error
+
+
+def _num(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _cross_table(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> list[Problem]:
+    paths = {r["name"]: r["path"] for r in package["resources"]}
+    published = {row["source_id"]: _date(row.get("published_date"))
+                 for _, row in tables.get("sources", [])}
+    known_ids = {row.get(col) for table, col in _ID_COLUMNS.items()
+                 for _, row in tables.get(table, [])}
+    claim_ids = {row.get("claim_id") for _, row in tables.get("claims", [])}
+    problems = []
+
+    def add(table, number, column, value, rule):
+        problems.append(Problem(paths[table], number, column, value, rule))
+
+    for table, rows in tables.items():
+        for number, row in rows:
+            if "source_ids" in row and "sources" in tables:
+                cited = split_ids(row["source_ids"])
+                for sid in cited:
+                    if sid not in published:
+                        add(table, number, "source_ids", sid, "unknown source id (not in sources.csv)")
+                reported = _date(row.get("reported_on"))
+                dates = [published[s] for s in cited if published.get(s)]
+                if reported and dates and reported < min(dates):
+                    add(table, number, "reported_on", row["reported_on"],
+                        f"reported before its earliest cited source was published ({min(dates)})")
+            for first, last in (("date_start", "date_end"), ("fieldwork_start", "fieldwork_end"),
+                                ("announced", "effective")):
+                start, end = _date(row.get(first)), _date(row.get(last))
+                if start and end and end < start:
+                    add(table, number, last, row[last], f"before {first} ({start})")
+    for number, row in tables.get("claims", []):
+        values = {k: _num(row.get(f"value_{k}")) for k in ("low", "best", "high")}
+        if all(v is None for v in values.values()):
+            add("claims", number, "value_best", "", "a claim needs at least one of value_low, value_best, value_high")
+        pairs = [("low", "best"), ("best", "high")] if values["best"] is not None else [("low", "high")]
+        for a, b in pairs:
+            if values[a] is not None and values[b] is not None and values[a] > values[b]:
+                add("claims", number, f"value_{a}", row[f"value_{a}"], f"value_{a} > value_{b} ({row[f'value_{b}']})")
+    for number, row in tables.get("flows", []):
+        for cid in split_ids(row.get("claim_ids")):
+            if cid not in claim_ids:
+                add("flows", number, "claim_ids", cid, "unknown claim id (not in claims.csv)")
+    for number, row in tables.get("crosscheck", []):
+        for mid in split_ids(row.get("matched_ids")):
+            if mid not in known_ids:
+                add("crosscheck", number, "matched_ids", mid, "unknown id (not an event, claim, flow, measure, poll or indicator)")
+    return problems

@@ -1,0 +1,33 @@
+"""Shared fixtures: a tiny valid data package, and a helper to break it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """The valid fixture tables with the project's real descriptor."""
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURES / "data" / "valid", target)
+    shutil.copy(ROOT / "data" / "datapackage.json", target)
+    return target
+
+
+@pytest.fixture
+def broken_data(data_copy: Path):
+    """Return a function that swaps in ``broken/<behaviour>.<table>.csv``."""
+
+    def swap(name: str) -> Path:
+        behaviour_file = FIXTURES / "data" / "broken" / f"{name}.csv"
+        table = name.split(".")[1]
+        shutil.copy(behaviour_file, data_copy / f"{table}.csv")
+        return data_copy
+
+    return swap

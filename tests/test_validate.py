@@ -1,0 +1,78 @@
+"""Validation reports every problem as file:row: column: value: rule."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from briefing.cli import main
+from briefing.errors import DataValidationError
+from briefing.validate import check, validate
+
+
+def test_valid_fixture_has_no_problems(data_copy):
+    assert validate(data_copy) == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "file", "row", "column", "value", "rule"),
+    [
+        ("bad_date.events", "events.csv", 2, "date_start", "2024-10-32", "not a date"),
+        ("unknown_enum.events", "events.csv", 2, "event_type", "invasion", "not one of"),
+        ("duplicate_key.sources", "sources.csv", 4, "source_id", "kcna_b", "duplicate key"),
+        ("unknown_source.claims", "claims.csv", 2, "source_ids", "nyt_missing", "unknown source id"),
+        ("missing_column.polls", "polls.csv", 1, "value_percent", None, "required column is missing"),
+        ("empty_source.events", "events.csv", 3, "source_ids", "", "required value is empty"),
+        ("low_above_best.claims", "claims.csv", 3, "value_low", "16000", "value_low > value_best"),
+        ("non_utf8.sources", "sources.csv", 4, None, "0xb1", "not UTF-8"),
+        ("empty_file.flows", "flows.csv", None, None, None, "file is empty"),
+        ("reported_before_source.claims", "claims.csv", 3, "reported_on", "2025-04-01", "before its earliest cited source"),
+        ("unknown_claim.flows", "flows.csv", 2, "claim_ids", "cl_unknown", "unknown claim id"),
+    ],
+)
+def test_each_broken_fixture_names_file_row_column_value_rule(broken_data, fixture, file, row, column, value, rule):
+    problems = validate(broken_data(fixture))
+    matching = [p for p in problems if p.file == file and p.row == row and p.column == column and rule in p.rule]
+    assert matching, f"no {rule!r} at {file}:{row}:{column} in {[str(p) for p in problems]}"
+    if value is not None:
+        assert matching[0].value == value
+
+
+def test_all_problems_reported_at_once(data_copy, broken_data):
+    for name in ("bad_date.events", "unknown_source.claims", "empty_file.flows"):
+        broken_data(name)
+    files = {p.file for p in validate(data_copy)}
+    assert {"events.csv", "claims.csv", "flows.csv"} <= files
+
+
+def test_a_broken_file_does_not_cascade_into_other_tables(broken_data):
+    problems = validate(broken_data("non_utf8.sources"))
+    assert [p.file for p in problems] == ["sources.csv"]
+
+
+def test_check_raises_structured_error(broken_data):
+    with pytest.raises(DataValidationError) as info:
+        check(broken_data("bad_date.events"))
+    assert info.value.exit_code == 2
+    assert "events.csv:2: date_start: '2024-10-32'" in str(info.value)
+
+
+def test_missing_table_file_is_a_problem(data_copy):
+    (data_copy / "polls.csv").unlink()
+    assert [str(p) for p in validate(data_copy)] == ["polls.csv:: -: -: file is missing"]
+
+
+def test_cli_exits_2_and_prints_every_problem_without_traceback(broken_data):
+    data = broken_data("bad_date.events")
+    result = CliRunner().invoke(main, ["validate", "--data", str(data)])
+    assert result.exit_code == 2
+    assert "events.csv:2: date_start: '2024-10-32': not a date YYYY-MM-DD" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_reports_valid_data(data_copy):
+    result = CliRunner().invoke(main, ["validate", "--data", str(data_copy)])
+    assert result.exit_code == 0, result.output
+    assert "data valid" in result.output
