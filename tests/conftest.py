@@ -31,3 +31,19 @@ def broken_data(data_copy: Path):
         return data_copy
 
     return swap
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    """A throwaway project: fixture notebooks and catalog, the valid fixture data."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "project", root)
+    shutil.copytree(FIXTURES / "data" / "valid", root / "data")
+    shutil.copy(ROOT / "data" / "datapackage.json", root / "data")
+    monkeypatch.setenv("BRIEFING_DATA", str(root / "data"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def write_catalog(root: Path, text: str) -> None:
+    (root / "notebooks" / "catalog.yml").write_text(text)

@@ -63,5 +63,175 @@ def validate(data):
     click.echo("data valid")
 
 
+def _root() -> Path:
+    """Project folder: the nearest one above the working directory with notebooks/catalog.yml."""
+    for base in (Path.cwd(), *Path.cwd().parents):
+        if (base / "notebooks" / "catalog.yml").is_file():
+            return base
+    raise click.UsageError("no notebooks/catalog.yml here or above; run from the project folder")
+
+
+def _key_values(pairs) -> dict:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{pair!r} is not name=value", param_hint="-p")
+        values[name.strip()] = value
+    return values
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--as-of", help="Edition date YYYY-MM-DD (or 'today'): renders each brief's current edition as known on that day.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a declared parameter (parsed as its declared type). Repeatable.")
+@click.option("--format", "formats", help="Comma-separated formats: html,pdf (default: the catalog's).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel builds (default: CPU count).")
+@click.option("--force", is_flag=True, help="Re-render even when nothing changed.")
+@click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
+              help="Per-cell execution timeout in seconds.")
+@click.option("--wait", default=0.0, show_default=True, type=float,
+              help="Seconds to wait for another run's lock before giving up.")
+def render(names, as_of, params, formats, jobs, force, timeout, wait):
+    """Execute and publish briefs into briefs/ (HTML, PDF, index, run report).
+
+    Validates the data and every parameter set first; re-renders only the
+    editions whose notebook, parameters, data tables or package changed.
+    Exit 0 all good, 1 some briefs failed (their last good edition stays), 2
+    invalid data or usage.
+
+    \b
+    Example:
+      briefing render
+      briefing render 01-dprk-russia-alliance --as-of 2024-06-30 --format html
+      briefing render --as-of today -p marking=TLP:GREEN --jobs 2
+    """
+    from datetime import date
+
+    from .render import render as run
+
+    overrides = _key_values(params)
+    if as_of:
+        overrides["as_of"] = date.today().isoformat() if as_of == "today" else as_of
+    fmt = tuple(f.strip() for f in formats.split(",")) if formats else None
+    with _Progress() as progress:
+        report = run(_root(), names, overrides=overrides, formats=fmt, jobs=jobs, force=force,
+                     timeout=timeout, wait=wait, on_plan=progress.plan, on_result=progress.result)
+    c = report["counts"]
+    click.echo(f"{c['ok']} rendered, {c['cached']} unchanged, {c['failed']} failed "
+               f"in {report['seconds']:.1f} s; see briefs/index.html and briefs/_runs/latest.json")
+    sys.exit(report["exit_code"])
+
+
+class _Progress:
+    """A rich progress bar on a terminal, plain log lines otherwise."""
+
+    def __enter__(self):
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.bar = None
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=self.console, transient=True)
+            self.bar.start()
+        return self
+
+    def plan(self, entries):
+        queued = sum(e["status"] == "queued" for e in entries)
+        if self.bar:
+            self.task = self.bar.add_task("rendering", total=len(entries))
+        else:
+            click.echo(f"{len(entries)} edition(s): {queued} to render, {len(entries) - queued} unchanged", err=True)
+
+    def result(self, entry):
+        line = f"{entry['status']:>6}  {entry['brief']}@{entry['as_of']}  {entry['seconds']:.1f}s"
+        if error := entry.get("error"):
+            line += f"  cell {error['cell']}: {error['ename']}: {error['evalue'][:200]}"
+        if self.bar:
+            self.bar.advance(self.task)
+            self.bar.console.print(line, highlight=False, markup=False)
+        else:
+            click.echo(line, err=True)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
+@main.command("list")
+def list_():
+    """List the briefs and editions in notebooks/catalog.yml.
+
+    \b
+    Example:
+      briefing list
+    """
+    from .render import plan
+
+    for edition in plan(_root()):
+        click.echo(f"{edition.slug:32} {edition.name:12} as_of={edition.as_of}  "
+                   f"{','.join(edition.formats)}  {edition.notebook.name}")
+
+
+@main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def params(notebook):
+    """Show the parameters NOTEBOOK declares (name, type, default, help).
+
+    \b
+    Example:
+      briefing params notebooks/01-dprk-russia-alliance.ipynb
+    """
+    from .params import declared
+
+    for p in declared(notebook).values():
+        click.echo(f"{p.name}: {p.type} = {p.default!r}" + (f"  # {p.help}" if p.help else ""))
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+def refresh(names):
+    """Re-execute notebooks in place with their defaults, for review and commit.
+
+    Use after an intended change to data or code: the stored outputs (which
+    nbval compares) are rebuilt; review the diff, then commit.
+
+    \b
+    Example:
+      briefing refresh
+      briefing refresh 02-seoul-response
+    """
+    from .notebooks import refresh as run
+
+    for path, seconds in run(_root() / "notebooks", names):
+        click.echo(f"refreshed {path.name} in {seconds:.1f} s")
+
+
+@main.command()
+@click.option("--keep", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Editions to keep per brief (newest as_of first).")
+def prune(keep):
+    """Delete old editions, keeping the newest KEEP of each brief.
+
+    \b
+    Example:
+      briefing prune --keep 5
+    """
+    from .index import write_index
+    from .publish import locked, prune as run, _read_json
+
+    briefs = _root() / "briefs"
+    with locked(briefs):
+        removed = run(briefs, keep)
+        write_index(briefs, _read_json(briefs / "_runs" / "latest.json"))
+    for folder in removed:
+        click.echo(f"removed {folder}")
+    click.echo(f"{len(removed)} edition(s) removed")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

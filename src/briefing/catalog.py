@@ -1,0 +1,121 @@
+"""The brief catalog: one manifest (``notebooks/catalog.yml``) lists every brief.
+
+Adding a brief is one entry: its notebook and, optionally, named editions
+(parameter sets such as past ``as_of`` dates) and output formats.  Every
+parameter set is resolved against the notebook's declared parameters when the
+catalog is loaded, so a typo fails the whole run before any kernel starts.
+
+.. code-block:: yaml
+
+    formats: [html, pdf]
+    briefs:
+      01-dprk-russia-alliance:
+        notebook: 01-dprk-russia-alliance.ipynb
+        editions:
+          current: {}
+          mid-2024: {as_of: "2024-06-30", previous_edition: "2024-03-31"}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import params as parameters
+from .errors import CatalogError
+
+FORMATS = ("html", "pdf")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One brief at one parameter set: the unit that is executed and published."""
+
+    slug: str
+    name: str
+    notebook: Path
+    parameters: dict[str, Any] = field(hash=False)
+    formats: tuple[str, ...] = FORMATS
+
+    @property
+    def as_of(self) -> str:
+        return self.parameters["as_of"]
+
+    @property
+    def folder(self) -> Path:
+        """Where the edition is published, relative to ``briefs/``."""
+        return Path(self.slug) / self.as_of
+
+    @property
+    def label(self) -> str:
+        return f"{self.slug}@{self.as_of}"
+
+
+@dataclass(frozen=True)
+class Brief:
+    slug: str
+    notebook: Path
+    editions: dict[str, dict[str, Any]]
+    formats: tuple[str, ...]
+
+
+def load(path: Path) -> list[Brief]:
+    """Briefs listed in the catalog at ``path``, in file order."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise CatalogError(f"{path}: {err}") from None
+    if not isinstance(raw.get("briefs"), dict) or not raw["briefs"]:
+        raise CatalogError(f"{path}: needs a 'briefs:' mapping with at least one brief")
+    default_formats = _formats(path, "formats", raw.get("formats", list(FORMATS)))
+    briefs = []
+    for slug, entry in raw["briefs"].items():
+        entry = entry or {}
+        unknown = set(entry) - {"notebook", "editions", "formats"}
+        if unknown:
+            raise CatalogError(f"{path}: brief {slug!r}: unknown key(s) {sorted(unknown)}")
+        notebook = path.parent / entry.get("notebook", f"{slug}.ipynb")
+        if not notebook.is_file():
+            raise CatalogError(f"{path}: brief {slug!r}: notebook {notebook.name} not found")
+        editions = entry.get("editions") or {"current": {}}
+        if not isinstance(editions, dict) or not all(isinstance(v or {}, dict) for v in editions.values()):
+            raise CatalogError(f"{path}: brief {slug!r}: editions must map a name to parameters")
+        formats = _formats(path, slug, entry.get("formats", default_formats))
+        briefs.append(Brief(slug, notebook, {k: dict(v or {}) for k, v in editions.items()}, formats))
+    return briefs
+
+
+def _formats(path: Path, where: str, value) -> tuple[str, ...]:
+    formats = tuple(value)
+    if bad := [f for f in formats if f not in FORMATS]:
+        raise CatalogError(f"{path}: {where}: unknown format(s) {bad} (known: {', '.join(FORMATS)})")
+    return formats
+
+
+def editions(briefs: list[Brief], names: tuple[str, ...] = (), overrides: dict[str, Any] | None = None,
+             formats: tuple[str, ...] | None = None) -> list[Edition]:
+    """Resolve the editions to render; every parameter set is type-checked here.
+
+    With ``overrides`` (``--as-of``, ``-p``) only each brief's ``current``
+    edition is rendered, with the overrides applied.
+    """
+    known = {b.slug for b in briefs}
+    if missing := [n for n in names if n not in known]:
+        raise CatalogError(f"unknown brief(s) {missing}; known: {', '.join(sorted(known))}")
+    chosen = [b for b in briefs if not names or b.slug in names]
+    result = []
+    for brief in chosen:
+        sets = {"current": brief.editions.get("current", {})} if overrides else brief.editions
+        for name, values in sets.items():
+            resolved = parameters.resolve(brief.notebook, {**values, **(overrides or {})})
+            if "as_of" not in resolved:
+                raise CatalogError(f"{brief.notebook.name}: declares no 'as_of' parameter")
+            result.append(Edition(brief.slug, name, brief.notebook, resolved, formats or brief.formats))
+    seen = {}
+    for edition in result:
+        if (other := seen.setdefault(edition.folder, edition)) is not edition:
+            raise CatalogError(f"editions {other.name!r} and {edition.name!r} of {edition.slug} both publish to {edition.folder}")
+    return result

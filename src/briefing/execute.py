@@ -1,0 +1,126 @@
+"""Execute one edition with papermill (in-process API) and export its formats.
+
+Runs inside a worker process: one kernel per edition, outputs written only to
+a staging folder.  Every failure (a raising cell, a dead kernel, a cell past
+the timeout, an export error) becomes a :class:`BuildResult` with the cell
+index, error name and message; the executed notebook is kept for debugging.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from . import __version__, data
+
+
+@dataclass
+class BuildResult:
+    """What one edition's build produced (picklable: it crosses processes)."""
+
+    label: str
+    status: str  # "ok" | "failed"
+    files: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    title: str | None = None
+    cell: int | None = None
+    ename: str | None = None
+    evalue: str | None = None
+
+
+def git_sha(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _failed_cell(path: Path) -> int | None:
+    """Index of the cell that was running or raised, read from papermill's metadata."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return None
+    for index, cell in enumerate(nb.cells):
+        status = cell.metadata.get("papermill", {})
+        if status.get("exception") or status.get("status") == "running":
+            return index
+    return None
+
+
+def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildResult:
+    """Execute ``edition`` into ``staging`` and render its formats there."""
+    from papermill import execute_notebook
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    staging.mkdir(parents=True, exist_ok=True)
+    executed = staging / f"{edition.slug}.ipynb"
+    result = BuildResult(edition.label, "failed", files=[executed.name])
+    with tempfile.NamedTemporaryFile("w+", suffix=".trace", delete=False) as trace:
+        trace_path = trace.name
+    os.environ[data.TRACE_ENV] = trace_path  # inherited by the kernel
+    try:
+        execute_notebook(str(edition.notebook), str(executed), parameters=edition.parameters,
+                         kernel_name="python3", cwd=str(edition.notebook.parent),
+                         execution_timeout=timeout, progress_bar=False, log_output=False)
+        result.tables = sorted(set(Path(trace_path).read_text().split()))
+        nb = nbformat.read(executed, as_version=4)
+        result.title = _title(nb)
+        nb.metadata["briefing"] = _metadata(edition, provenance)
+        nbformat.write(nb, executed)
+        for fmt in edition.formats:
+            result.files.append(_export(nb, fmt, staging / f"{edition.slug}.{fmt}"))
+        result.status = "ok"
+    except PapermillExecutionError as err:
+        result.cell, result.ename, result.evalue = err.cell_index, err.ename, err.evalue
+    except Exception as err:  # noqa: BLE001 - any failure is reported, never raised
+        result.cell = _failed_cell(executed)
+        result.ename, result.evalue = type(err).__name__, str(err) or traceback.format_exc(limit=1)
+    finally:
+        os.environ.pop(data.TRACE_ENV, None)
+        Path(trace_path).unlink(missing_ok=True)
+        result.seconds = round(time.perf_counter() - start, 3)
+    return result
+
+
+def _title(nb) -> str | None:
+    """The brief's one ``h1``: the first markdown line starting with ``# ``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return None
+
+
+def _metadata(edition, provenance: dict) -> dict:
+    p = edition.parameters
+    return {"slug": edition.slug, "edition": f"{edition.slug}/{edition.as_of}", "as_of": p["as_of"],
+            "since": p.get("since"), "previous_edition": p.get("previous_edition"),
+            "marking": p.get("marking", "TLP:CLEAR"), "language": "en",
+            "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "generator": f"peninsula-briefs {__version__}", **provenance}
+
+
+def _export(nb, fmt: str, path: Path) -> str:
+    from .exporters import BriefHTMLExporter, BriefPDFExporter
+
+    if fmt == "html":
+        body, _ = BriefHTMLExporter().from_notebook_node(nb)
+        path.write_text(body, encoding="utf-8")
+    else:
+        body, _ = BriefPDFExporter().from_notebook_node(nb)
+        path.write_bytes(body)
+    return path.name

@@ -1,0 +1,37 @@
+"""``briefs/index.html``: generated from the published editions, never kept by hand.
+
+Lists the latest edition of each brief, the archive, and the status of the
+last run (failures with their cell and error).  Self-contained and offline,
+with the same Content-Security-Policy as the briefs; every value is escaped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from . import __version__, publish
+
+_ENV = jinja2.Environment(loader=jinja2.PackageLoader("briefing", "templates"),
+                          autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def build_index(briefs: Path, report: dict | None) -> str:
+    """HTML of the index for the editions published under ``briefs``."""
+    editions = publish.published_editions(briefs)
+    latest: dict[str, dict] = {}
+    for record in editions:
+        slug = record["folder"].split("/")[0]
+        if slug not in latest or record["as_of"] > latest[slug]["as_of"]:
+            latest[slug] = record
+    archive = sorted(editions, key=lambda r: (r["folder"].split("/")[0], r["as_of"]), reverse=True)
+    return _ENV.get_template("index.html.j2").render(
+        latest=[latest[k] for k in sorted(latest)], archive=archive, report=report,
+        version=__version__)
+
+
+def write_index(briefs: Path, report: dict | None) -> Path:
+    path = briefs / "index.html"
+    publish.write_atomic(path, build_index(briefs, report))
+    return path

@@ -1,0 +1,104 @@
+"""Typed notebook parameters, checked before any kernel starts.
+
+A notebook declares its parameters in the cell tagged ``parameters``, in
+papermill's ``name: type = value  # help`` form, so ``papermill
+--help-notebook`` lists them too.  papermill itself only warns on an unknown
+name and never checks a type; here both are errors, and values given as text
+(``-p as_of=2024-06-30``) are parsed into the declared type, never evaluated.
+
+Dates and markings travel as ``str`` (papermill injects literals), so a few
+well-known names also get a format check.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError
+
+MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
+DATE_PARAMETERS = ("as_of", "since", "previous_edition")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter: name, Python type name, default and help."""
+
+    name: str
+    type: str
+    default: Any
+    help: str
+
+
+def declared(notebook: Path) -> dict[str, Parameter]:
+    """Parameters declared in ``notebook``'s ``parameters`` cell."""
+    from papermill import inspect_notebook
+
+    found = {}
+    for name, info in inspect_notebook(str(notebook)).items():
+        try:
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            default = info["default"]
+        found[name] = Parameter(name, info["inferred_type_name"], default, info["help"])
+    return found
+
+
+def _parse(text: str, kind: str) -> Any:
+    if kind == "str":
+        return text
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered in {"true", "yes", "1"}:
+            return True
+        if lowered in {"false", "no", "0"}:
+            return False
+        raise ValueError
+    if kind in {"int", "float"}:
+        return {"int": int, "float": float}[kind](text)
+    return ast.literal_eval(text)  # a literal only: never code
+
+
+def coerce(notebook: str, params: dict[str, Parameter], values: dict[str, Any]) -> dict[str, Any]:
+    """Check ``values`` against ``params``; return them in their declared types.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter: unknown name, wrong type, bad date or marking.
+    """
+    typed = {}
+    for name, value in values.items():
+        if name not in params:
+            known = ", ".join(params) or "none"
+            raise ParameterError(notebook, name, f"unknown parameter (declared: {known})")
+        kind = params[name].type
+        if isinstance(value, str) and kind != "str":
+            try:
+                value = _parse(value, kind)
+            except (ValueError, SyntaxError):
+                raise ParameterError(notebook, name, f"{value!r} is not a valid {kind}") from None
+        expected = {"str": str, "int": int, "float": (int, float), "bool": bool}.get(kind)
+        if expected and (not isinstance(value, expected) or (kind != "bool" and isinstance(value, bool))):
+            raise ParameterError(notebook, name, f"{value!r} is a {type(value).__name__}, expected {kind}")
+        typed[name] = float(value) if kind == "float" else value
+    for name in DATE_PARAMETERS:
+        if name in typed:
+            try:
+                typed[name] = date.fromisoformat(str(typed[name])).isoformat()
+            except ValueError:
+                raise ParameterError(notebook, name, f"{typed[name]!r} is not a date YYYY-MM-DD") from None
+    if "marking" in typed and typed["marking"] not in MARKINGS:
+        raise ParameterError(notebook, "marking", f"{typed['marking']!r} is not a TLP 2.0 label ({', '.join(MARKINGS)})")
+    return typed
+
+
+def resolve(notebook: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """Defaults of ``notebook`` overlaid with checked ``values``."""
+    params = declared(notebook)
+    defaults = coerce(notebook.name, params, {p.name: p.default for p in params.values()})
+    return {**defaults, **coerce(notebook.name, params, values)}

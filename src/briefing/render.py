@@ -1,0 +1,141 @@
+"""Render the catalog: validate, plan, execute in parallel, publish, report.
+
+:func:`render` returns the run report (a dict, also written as JSON under
+``briefs/_runs/``); the CLI only formats it.  Order of work:
+
+1. validate the shared data and every parameter set: any problem stops the run
+   before a kernel starts (exit 2, nothing published changes);
+2. take the publish lock;
+3. skip editions whose inputs are unchanged (:mod:`briefing.cache`);
+4. build the rest in separate processes, one kernel each;
+5. publish each complete edition atomically, keep failures' notebooks, write
+   the report and the index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, Callable
+
+from . import cache, catalog, data, publish, validate
+from .execute import BuildResult, build, git_sha
+
+
+def project_paths(root: Path) -> dict[str, Path]:
+    return {"data": root / "data", "briefs": root / "briefs", "catalog": root / "notebooks" / "catalog.yml"}
+
+
+def plan(root: Path, names=(), overrides: dict[str, Any] | None = None,
+         formats: tuple[str, ...] | None = None) -> list[catalog.Edition]:
+    """Editions to consider, every parameter set already checked."""
+    paths = project_paths(root)
+    chosen = catalog.editions(catalog.load(paths["catalog"]), tuple(names), overrides or None, formats)
+    if overrides and "as_of" in overrides and "previous_edition" not in overrides:
+        chosen = [_with_previous(e, paths["briefs"]) for e in chosen]
+    return chosen
+
+
+def _with_previous(edition: catalog.Edition, briefs: Path) -> catalog.Edition:
+    """For an ad-hoc ``--as-of``, compare against the latest published edition before it."""
+    earlier = [r["as_of"] for r in publish.published_editions(briefs)
+               if r.get("slug") == edition.slug and r.get("as_of", "") < edition.as_of]
+    p = dict(edition.parameters)
+    if earlier:
+        p["previous_edition"] = max(earlier)
+    elif p.get("previous_edition", "") >= edition.as_of:
+        p["previous_edition"] = p.get("since", edition.as_of)
+    return dataclasses.replace(edition, parameters=p)
+
+
+def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
+           formats: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
+           timeout: int = 600, wait: float = 0,
+           on_result: Callable[[dict], None] | None = None,
+           on_plan: Callable[[list[dict]], None] | None = None) -> dict:
+    """Render editions of the catalog under ``root``; return the run report."""
+    paths = project_paths(root)
+    os.environ["BRIEFING_DATA"] = str(paths["data"])
+    validate.check(paths["data"])
+    editions = plan(root, names, overrides, formats)
+    briefs = paths["briefs"]
+    with publish.locked(briefs, wait):
+        started, clock = publish.now(), time.perf_counter()
+        provenance = {"git_sha": git_sha(root), "data_hash": _data_hash()}
+        keys = {e.label: cache.static_key(e) for e in editions}
+        todo = [e for e in editions if force or not cache.is_current(e, briefs / e.folder, keys[e.label])]
+        entries = {e.label: _entry(e, "cached") for e in editions if e not in todo}
+        if on_plan:
+            on_plan([_entry(e, "queued" if e in todo else "cached") for e in editions])
+        for entry in entries.values():
+            on_result and on_result(entry)
+        staging = briefs / publish.STAGING / f"{os.getpid()}"
+        by_label = {e.label: e for e in todo}
+        for result in _run(todo, staging, jobs, timeout, provenance):
+            edition = by_label[result.label]
+            entry = _finish(edition, result, staging / edition.folder, briefs, keys[edition.label], provenance)
+            entries[edition.label] = entry
+            on_result and on_result(entry)
+        report = _report(started, time.perf_counter() - clock, [entries[e.label] for e in editions])
+        publish.write_report(briefs, report)
+        from .index import write_index
+
+        write_index(briefs, report)
+    return report
+
+
+def _data_hash() -> str:
+    digest = hashlib.sha256()
+    for name in data.resources():
+        digest.update(data.table_hash(name).encode())
+    return digest.hexdigest()[:16]
+
+
+def _entry(edition: catalog.Edition, status: str, **extra) -> dict:
+    return {"brief": edition.slug, "edition": edition.name, "as_of": edition.as_of,
+            "folder": edition.folder.as_posix(), "status": status, "cache_hit": status == "cached",
+            "seconds": 0.0, **extra}
+
+
+def _run(todo, staging: Path, jobs: int | None, timeout: int, provenance: dict):
+    """Yield :class:`BuildResult` as builds finish; a crashed worker fails only its edition."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if jobs == 1:
+        for edition in todo:
+            yield build(edition, staging / edition.folder, timeout=timeout, provenance=provenance)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {pool.submit(build, e, staging / e.folder, timeout=timeout, provenance=provenance): e
+                   for e in todo}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as err:  # noqa: BLE001 - a dead worker is one failed brief
+                yield BuildResult(futures[future].label, "failed", ename=type(err).__name__, evalue=str(err))
+
+
+def _finish(edition, result: BuildResult, staging: Path, briefs: Path, key: str, provenance: dict) -> dict:
+    if result.status == "ok":
+        record = {"slug": edition.slug, "title": result.title, "edition": edition.name, "as_of": edition.as_of,
+                  "parameters": edition.parameters, "key": key, "status": "ok",
+                  "tables": cache.table_hashes(result.tables), "files": result.files,
+                  "rendered_at": publish.now(), **provenance}
+        publish.publish(staging, briefs / edition.folder, result.files, record)
+        return _entry(edition, "ok", seconds=result.seconds, files=result.files, tables=result.tables)
+    kept = publish.keep_failure(staging, briefs, edition.folder, result.files)
+    error = {"cell": result.cell, "ename": result.ename, "evalue": (result.evalue or "")[:2000],
+             "notebook": edition.notebook.name, "kept": kept}
+    return _entry(edition, "failed", seconds=result.seconds, error=error)
+
+
+def _report(started: str, seconds: float, entries: list[dict]) -> dict:
+    counts = {s: sum(e["status"] == s for e in entries) for s in ("ok", "cached", "failed")}
+    return {"started": started, "finished": publish.now(), "seconds": round(seconds, 3),
+            "status": "failed" if counts["failed"] else "ok", "counts": counts,
+            "exit_code": 1 if counts["failed"] else 0, "briefs": entries}
