@@ -37,7 +37,8 @@ def test_known_on_drops_rows_reported_later(fixture_data):
 
 
 def test_loaders_return_copies(fixture_data):
-    data.events().loc[0, "summary"] = "changed"
+    events = data.events()
+    events.loc[0, "summary"] = "changed"
     assert data.events().loc[0, "summary"] != "changed"
 
 

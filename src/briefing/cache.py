@@ -14,11 +14,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from pathlib import Path
 
-import nbformat
-
-from . import data
+from . import datapackage as data
 
 RECORD = "edition.json"
 
@@ -35,9 +34,36 @@ def package_fingerprint() -> str:
 
 def notebook_fingerprint(notebook: Path) -> str:
     """Hash of every cell's type, source and tags (outputs and counts excluded)."""
-    nb = nbformat.read(notebook, as_version=4)
-    cells = [(c.cell_type, c.source, sorted(c.metadata.get("tags", []))) for c in nb.cells]
-    return hashlib.sha256(json.dumps([nb.metadata.get("kernelspec", {}), cells]).encode()).hexdigest()
+    nb = json.loads(notebook.read_text(encoding="utf-8"))  # plain JSON: nbformat costs a second to import
+    cells = [(c["cell_type"], "".join(c["source"]), sorted(c.get("metadata", {}).get("tags", [])))
+             for c in nb["cells"]]
+    return hashlib.sha256(json.dumps([nb["metadata"].get("kernelspec", {}), cells]).encode()).hexdigest()
+
+
+def memo(kind: str, home: Path, parts: list[bytes | str], compute):
+    """JSON result of ``compute()``, kept under ``home/.cache/`` by a hash of ``parts``.
+
+    For deterministic, slow-to-start work on unchanged inputs (data
+    validation, parameter inspection): a no-change run must take well under a
+    second.  Any read or write error just recomputes.
+    """
+    digest = hashlib.sha256(package_fingerprint().encode())
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+    path = home / ".cache" / "briefing" / f"{kind}-{digest.hexdigest()[:32]}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return value
 
 
 def static_key(edition) -> str:

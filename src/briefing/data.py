@@ -12,51 +12,16 @@ briefs whose tables changed.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 from pathlib import Path
 
 import pandas as pd
 
-DESCRIPTOR = "datapackage.json"
+from .datapackage import DESCRIPTOR, TRACE_ENV, data_dir, descriptor, resources, split_ids, table_hash  # noqa: F401
+
 FACT_TABLES = ("events", "indicators", "claims", "flows", "sanctions", "polls", "crosscheck")
-TRACE_ENV = "BRIEFING_TRACE"
 
 tables_read: set[str] = set()
-
-
-def data_dir() -> Path:
-    """Folder holding ``datapackage.json``.
-
-    ``BRIEFING_DATA`` wins; otherwise the nearest ``data/`` above the working
-    directory (notebooks run from ``notebooks/``), then the repository that
-    holds this package.
-    """
-    if env := os.environ.get("BRIEFING_DATA"):
-        return Path(env).resolve()
-    for base in (Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents):
-        if (base / "data" / DESCRIPTOR).is_file():
-            return base / "data"
-    raise FileNotFoundError(f"no data/{DESCRIPTOR} above {Path.cwd()}; set BRIEFING_DATA")
-
-
-def descriptor(root: Path | None = None) -> dict:
-    """The parsed Data Package descriptor."""
-    root = root or data_dir()
-    return json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
-
-
-def resources(root: Path | None = None) -> dict[str, dict]:
-    """Resource descriptors by name, in descriptor order."""
-    return {r["name"]: r for r in descriptor(root)["resources"]}
-
-
-def table_hash(name: str, root: Path | None = None) -> str:
-    """SHA-256 of a table's bytes: the render cache keys on content, not mtime."""
-    root = root or data_dir()
-    path = root / resources(root)[name]["path"]
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _record(name: str) -> None:
@@ -147,10 +112,3 @@ def known_on(frame: pd.DataFrame, as_of) -> pd.DataFrame:
     """
     cutoff = pd.Timestamp(as_of)
     return frame[frame["reported_on"] <= cutoff]
-
-
-def split_ids(value) -> list[str]:
-    """Keys of a semicolon-separated id cell (``source_ids``, ``matched_ids``)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return []
-    return [part for part in str(value).split(";") if part]

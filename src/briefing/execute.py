@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import nbformat
-
-from . import __version__, data
+from . import __version__, datapackage as data
 
 
 @dataclass
@@ -48,6 +46,8 @@ def git_sha(root: Path) -> str | None:
 
 def _failed_cell(path: Path) -> int | None:
     """Index of the cell that was running or raised, read from papermill's metadata."""
+    import nbformat
+
     try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
@@ -61,6 +61,7 @@ def _failed_cell(path: Path) -> int | None:
 
 def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildResult:
     """Execute ``edition`` into ``staging`` and render its formats there."""
+    import nbformat
     from papermill import execute_notebook
     from papermill.exceptions import PapermillExecutionError
 

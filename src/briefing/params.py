@@ -35,11 +35,20 @@ class Parameter:
 
 
 def declared(notebook: Path) -> dict[str, Parameter]:
-    """Parameters declared in ``notebook``'s ``parameters`` cell."""
-    from papermill import inspect_notebook
+    """Parameters declared in ``notebook``'s ``parameters`` cell (papermill's inspection).
+
+    Memoised on the notebook's bytes: importing papermill alone costs about a
+    second, which a no-change render should not pay.
+    """
+    from .cache import memo
+
+    def inspect():
+        from papermill import inspect_notebook
+
+        return inspect_notebook(str(notebook))
 
     found = {}
-    for name, info in inspect_notebook(str(notebook)).items():
+    for name, info in memo("params", Path(notebook).resolve().parent.parent, [Path(notebook).read_bytes()], inspect).items():
         try:
             default = ast.literal_eval(info["default"])
         except (ValueError, SyntaxError):

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
 
-from . import cache, catalog, data, publish, validate
+from . import cache, catalog, datapackage as data, publish, validate
 from .execute import BuildResult, build, git_sha
 
 

@@ -19,7 +19,7 @@ import io
 from datetime import date
 from pathlib import Path
 
-from .data import data_dir, descriptor, split_ids
+from .datapackage import data_dir, descriptor, split_ids
 from .errors import DataValidationError, Problem
 
 # Frictionless reports these per resource; the byte check words them better.
@@ -51,9 +51,19 @@ def validate(root: Path | None = None) -> list[Problem]:
 
 
 def check(root: Path | None = None) -> None:
-    """Raise :class:`DataValidationError` listing every problem, if any."""
-    if problems := validate(root):
-        raise DataValidationError(problems)
+    """Raise :class:`DataValidationError` listing every problem, if any.
+
+    A clean result is remembered for the exact bytes of the package, so an
+    unchanged data folder is not validated twice.
+    """
+    from .cache import memo
+
+    root = Path(root or data_dir())
+    files = sorted(p for p in root.iterdir() if p.is_file())
+    parts = [p.name + "\0" for p in files] + [p.read_bytes() for p in files]
+    found = memo("validated", root.parent, parts, lambda: [vars(p) for p in validate(root)])
+    if found:
+        raise DataValidationError([Problem(**p) for p in found])
 
 
 def _read_text(root: Path, path: str) -> tuple[str, Problem | None]:

@@ -1,0 +1,55 @@
+"""The shared data package on disk: where it is, its descriptor, content hashes.
+
+Kept free of pandas so that the render planner (which only hashes files) starts
+fast; :mod:`briefing.data` builds the typed loaders on top of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+DESCRIPTOR = "datapackage.json"
+TRACE_ENV = "BRIEFING_TRACE"
+
+
+def data_dir() -> Path:
+    """Folder holding ``datapackage.json``.
+
+    ``BRIEFING_DATA`` wins; otherwise the nearest ``data/`` above the working
+    directory (notebooks run from ``notebooks/``), then the repository that
+    holds this package.
+    """
+    if env := os.environ.get("BRIEFING_DATA"):
+        return Path(env).resolve()
+    for base in (Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents):
+        if (base / "data" / DESCRIPTOR).is_file():
+            return base / "data"
+    raise FileNotFoundError(f"no data/{DESCRIPTOR} above {Path.cwd()}; set BRIEFING_DATA")
+
+
+def descriptor(root: Path | None = None) -> dict:
+    """The parsed Data Package descriptor."""
+    root = root or data_dir()
+    return json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+
+
+def resources(root: Path | None = None) -> dict[str, dict]:
+    """Resource descriptors by name, in descriptor order."""
+    return {r["name"]: r for r in descriptor(root)["resources"]}
+
+
+def table_hash(name: str, root: Path | None = None) -> str:
+    """SHA-256 of a table's bytes: the render cache keys on content, not mtime."""
+    root = root or data_dir()
+    path = root / resources(root)[name]["path"]
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def split_ids(value) -> list[str]:
+    """Keys of a semicolon-separated id cell (``source_ids``, ``matched_ids``)."""
+    if value is None or type(value).__name__ == "NAType" or value != value:  # None, pd.NA, NaN
+        return []
+    return [part for part in str(value).split(";") if part]
