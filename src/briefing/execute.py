@@ -44,19 +44,27 @@ def git_sha(root: Path) -> str | None:
         return None
 
 
-def _failed_cell(path: Path) -> int | None:
-    """Index of the cell that was running or raised, read from papermill's metadata."""
+def _failed_cell(path: Path, index: int | None = None) -> int | None:
+    """Index, in the analyst's notebook, of the cell that raised or was running.
+
+    papermill adds an injected-parameters cell to the executed copy; it is
+    not counted, so the index matches what the analyst sees in JupyterLab
+    (papermill's own index predates its error banner cells).  Without
+    ``index`` (dead kernel, timeout), it is the last cell that started.
+    """
     import nbformat
 
     try:
-        nb = nbformat.read(path, as_version=4)
+        cells = nbformat.read(path, as_version=4).cells
     except (OSError, ValueError):
-        return None
-    for index, cell in enumerate(nb.cells):
-        status = cell.metadata.get("papermill", {})
-        if status.get("exception") or status.get("status") == "running":
-            return index
-    return None
+        return index
+    if index is None:
+        started = [i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("start_time")]
+        if not started:
+            return None
+        index = started[-1]  # the last cell that began: later ones never ran
+    added = sum(1 for c in cells[:index] if "injected-parameters" in c.metadata.get("tags", []))
+    return index - added
 
 
 def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildResult:
@@ -85,7 +93,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
             result.files.append(_export(nb, fmt, staging / f"{edition.slug}.{fmt}"))
         result.status = "ok"
     except PapermillExecutionError as err:
-        result.cell, result.ename, result.evalue = err.cell_index, err.ename, err.evalue
+        result.cell, result.ename, result.evalue = _failed_cell(executed, err.cell_index), err.ename, err.evalue
     except Exception as err:  # noqa: BLE001 - any failure is reported, never raised
         result.cell = _failed_cell(executed)
         result.ename, result.evalue = type(err).__name__, str(err) or traceback.format_exc(limit=1)

@@ -1,0 +1,145 @@
+"""Rendering the catalog: publish, cache keys, failure isolation, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from briefing.cli import main
+from briefing.errors import DataValidationError, LockedError
+from briefing.publish import locked
+from briefing.render import render
+
+from conftest import write_catalog
+
+
+def statuses(report):
+    return {f"{b['brief']}@{b['as_of']}": b["status"] for b in report["briefs"]}
+
+
+def test_first_render_publishes_every_edition_and_the_index(project):
+    report = render(project, jobs=2)
+    assert statuses(report) == {"ok@2025-04-30": "ok", "ok@2024-12-31": "ok", "polls_only@2025-04-30": "ok"}
+    briefs = project / "briefs"
+    for folder in ("ok/2025-04-30", "ok/2024-12-31", "polls_only/2025-04-30"):
+        names = {p.name for p in (briefs / folder).iterdir()}
+        assert {"edition.json", f"{folder.split('/')[0]}.html", f"{folder.split('/')[0]}.ipynb"} <= names
+    index = (briefs / "index.html").read_text()
+    assert 'href="ok/2025-04-30/ok.html"' in index and "Troops reported" in index
+    assert json.loads((briefs / "_runs" / "latest.json").read_text())["exit_code"] == 0
+    assert not (briefs / ".staging").exists() or not any((briefs / ".staging").rglob("*.html"))
+
+
+def test_as_of_cut_reaches_the_notebook(project):
+    render(project, jobs=1)
+    early = (project / "briefs" / "ok" / "2024-12-31" / "ok.html").read_text()
+    late = (project / "briefs" / "ok" / "2025-04-30" / "ok.html").read_text()
+    assert "1 events known on 2024-12-31" in early and "KCNA confirms" not in early
+    assert "2 events known on 2025-04-30" in late and "KCNA confirms" in late
+
+
+def test_nothing_changed_means_nothing_rerendered(project):
+    render(project, jobs=2)
+    report = render(project, jobs=2)
+    assert set(statuses(report).values()) == {"cached"}
+    assert all(b["cache_hit"] for b in report["briefs"])
+
+
+def test_editing_one_table_rerenders_only_the_briefs_that_read_it(project):
+    render(project, jobs=2)
+    polls = project / "data" / "polls.csv"
+    polls.write_text(polls.read_text().replace(",66,exact,", ",67,exact,"))
+    assert statuses(render(project, jobs=2)) == {
+        "ok@2025-04-30": "cached", "ok@2024-12-31": "cached", "polls_only@2025-04-30": "ok"}
+
+
+def test_touching_a_table_without_changing_it_rerenders_nothing(project):
+    render(project, jobs=2)
+    events = project / "data" / "events.csv"
+    events.write_bytes(events.read_bytes())
+    assert set(statuses(render(project, jobs=2)).values()) == {"cached"}
+
+
+def test_parameters_and_notebook_code_are_part_of_the_key(project):
+    render(project, jobs=2)
+    assert statuses(render(project, ("ok",), overrides={"as_of": "2025-04-30", "top": "3"}))["ok@2025-04-30"] == "ok"
+    nb = project / "notebooks" / "polls_only.ipynb"
+    nb.write_text(nb.read_text().replace("'polls'", "'opinion polls'"))
+    assert statuses(render(project, ("polls_only",)))["polls_only@2025-04-30"] == "ok"
+
+
+def test_force_rerenders_everything(project):
+    render(project, jobs=2)
+    assert set(statuses(render(project, jobs=2, force=True)).values()) == {"ok"}
+
+
+def test_as_of_override_compares_with_the_latest_earlier_edition(project):
+    render(project, ("ok",), jobs=2)
+    render(project, ("ok",), overrides={"as_of": "2025-06-30"})
+    record = json.loads((project / "briefs" / "ok" / "2025-06-30" / "edition.json").read_text())
+    assert record["parameters"]["previous_edition"] == "2025-04-30"
+
+
+@pytest.mark.parametrize(("notebook", "ename", "cell"), [
+    ("raises", "ValueError", 3),
+    ("exits", "DeadKernelError", 2),
+    ("hangs", "CellTimeoutError", 2),
+])
+def test_a_failing_brief_keeps_its_last_good_edition_and_spares_the_others(project, notebook, ename, cell):
+    write_catalog(project, "formats: [html]\nbriefs:\n  flaky: {notebook: ok.ipynb}\n  polls_only: {}\n")
+    render(project, jobs=2)
+    published = project / "briefs" / "flaky" / "2025-04-30" / "flaky.html"
+    before = published.read_bytes()
+    write_catalog(project, f"formats: [html]\nbriefs:\n  flaky: {{notebook: {notebook}.ipynb}}\n  polls_only: {{}}\n")
+    polls = project / "data" / "polls.csv"
+    polls.write_text(polls.read_text().replace(",66,exact,", ",67,exact,"))
+    report = render(project, jobs=2, timeout=5)
+    assert report["exit_code"] == 1
+    failed = next(b for b in report["briefs"] if b["brief"] == "flaky")
+    assert failed["status"] == "failed"
+    assert failed["error"]["ename"] == ename and failed["error"]["cell"] == cell
+    assert failed["error"]["notebook"] == f"{notebook}.ipynb"
+    assert (project / "briefs" / failed["error"]["kept"][0]).is_file()
+    assert published.read_bytes() == before
+    assert statuses(report)["polls_only@2025-04-30"] == "ok"
+    index = (project / "briefs" / "index.html").read_text()
+    assert "failed" in index and ename in index
+
+
+def test_invalid_data_refuses_to_run_and_changes_nothing(project):
+    render(project, jobs=2)
+    snapshot = {p: p.read_bytes() for p in (project / "briefs").rglob("*") if p.is_file()}
+    events = project / "data" / "events.csv"
+    events.write_text(events.read_text().replace("2024-10-18,,day", "2024-10-99,,day"))
+    with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
+        render(project, jobs=2)
+    assert {p: p.read_bytes() for p in (project / "briefs").rglob("*") if p.is_file()} == snapshot
+
+
+def test_a_held_lock_stops_a_second_run(project):
+    with locked(project / "briefs"):
+        with pytest.raises(LockedError, match="another render holds"):
+            render(project, jobs=1)
+
+
+def test_cli_exit_codes(project):
+    runner = CliRunner()
+    result = runner.invoke(main, ["render", "ok", "--as-of", "2025-04-30"])
+    assert result.exit_code == 0, result.output
+    assert "1 rendered, 0 unchanged, 0 failed" in result.output
+    result = runner.invoke(main, ["render", "-p", "as_off=2025-01-01"])
+    assert result.exit_code == 2 and "parameter 'as_off': unknown parameter" in result.output
+    result = runner.invoke(main, ["render", "nope"])
+    assert result.exit_code == 2 and "unknown brief" in result.output
+    write_catalog(project, "formats: [html]\nbriefs:\n  raises: {}\n")
+    assert runner.invoke(main, ["render"]).exit_code == 1
+
+
+def test_cli_list_and_params(project):
+    runner = CliRunner()
+    listing = runner.invoke(main, ["list"]).output
+    assert "ok" in listing and "early" in listing and "as_of=2024-12-31" in listing
+    params = runner.invoke(main, ["params", "notebooks/ok.ipynb"]).output
+    assert "top: int = 5  # rows to show" in params
