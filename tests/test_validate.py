@@ -76,3 +76,14 @@ def test_cli_reports_valid_data(data_copy):
     result = CliRunner().invoke(main, ["validate", "--data", str(data_copy)])
     assert result.exit_code == 0, result.output
     assert "data valid" in result.output
+
+
+def test_a_broken_descriptor_is_one_problem_not_a_traceback(data_copy):
+    (data_copy / "datapackage.json").write_text("{not json")
+    [problem] = validate(data_copy)
+    assert problem.file == "datapackage.json" and "cannot read the descriptor" in problem.rule
+
+
+def test_relative_data_path_works(data_copy, monkeypatch):
+    monkeypatch.chdir(data_copy.parent)
+    assert validate("data") == []

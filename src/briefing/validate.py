@@ -32,8 +32,11 @@ _ID_COLUMNS = {"events": "event_id", "claims": "claim_id", "flows": "flow_id",
 
 def validate(root: Path | None = None) -> list[Problem]:
     """Every problem in the data package at ``root``; empty when valid."""
-    root = Path(root or data_dir())
-    package = descriptor(root)
+    root = Path(root or data_dir()).resolve()
+    try:
+        package = descriptor(root)
+    except (OSError, ValueError) as err:
+        return [Problem("datapackage.json", None, None, None, f"cannot read the descriptor: {err}")]
     problems: list[Problem] = []
     tables: dict[str, list[tuple[int, dict]]] = {}
     for resource in package["resources"]:
@@ -102,10 +105,13 @@ def _rows(text: str) -> list[tuple[int, dict]]:
 
 
 def _frictionless(root: Path, broken: set[str]) -> list[Problem]:
-    from frictionless import Package
+    from frictionless import FrictionlessException, Package
 
-    package = Package(str(root / "datapackage.json"), basepath=str(root))
-    report = package.validate()
+    try:
+        package = Package(str(root / "datapackage.json"))
+        report = package.validate()
+    except FrictionlessException as err:
+        return [Problem("datapackage.json", None, None, None, f"invalid descriptor: {err.error.message}")]
     paths = {r.name: r.path for r in package.resources}
     problems = []
     for task in report.tasks:
