@@ -8,6 +8,7 @@ index, error name and message; the executed notebook is kept for debugging.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import tempfile
@@ -89,8 +90,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         result.title = _title(nb)
         nb.metadata["briefing"] = _metadata(edition, provenance)
         nbformat.write(nb, executed)
-        for fmt in edition.formats:
-            result.files.append(_export(nb, fmt, staging / f"{edition.slug}.{fmt}"))
+        result.files += _export(nb, edition.formats, staging, edition.slug)
         result.status = "ok"
     except PapermillExecutionError as err:
         result.cell, result.ename, result.evalue = _failed_cell(executed, err.cell_index), err.ename, err.evalue
@@ -123,13 +123,25 @@ def _metadata(edition, provenance: dict) -> dict:
             "generator": f"peninsula-briefs {__version__}", **provenance}
 
 
-def _export(nb, fmt: str, path: Path) -> str:
-    from .exporters import BriefHTMLExporter, BriefPDFExporter
+@functools.cache
+def _html_exporter():
+    """One exporter per worker process: template loading is the slow part."""
+    from .exporters import BriefHTMLExporter
 
-    if fmt == "html":
-        body, _ = BriefHTMLExporter().from_notebook_node(nb)
-        path.write_text(body, encoding="utf-8")
-    else:
-        body, _ = BriefPDFExporter().from_notebook_node(nb)
-        path.write_bytes(body)
-    return path.name
+    return BriefHTMLExporter()
+
+
+def _export(nb, formats: tuple[str, ...], folder: Path, stem: str) -> list[str]:
+    """Write each format; the PDF is printed from the same HTML, rendered once."""
+    from .exporters import html_to_pdf
+
+    html, _ = _html_exporter().from_notebook_node(nb)
+    written = []
+    for fmt in formats:
+        path = folder / f"{stem}.{fmt}"
+        if fmt == "html":
+            path.write_text(html, encoding="utf-8")
+        else:
+            path.write_bytes(html_to_pdf(html))
+        written.append(path.name)
+    return written
