@@ -62,10 +62,25 @@ def fmt_date(value, precision: str = "day") -> str:
     return stamp.strftime(pattern)
 
 
+LABELS = {"confirmed_multi": "confirmed (several sources)", "confirmed_single": "confirmed (one source)"}
+
+
+def label(value: str) -> str:
+    """Readable form of a coded value ('briefing_to_lawmakers' -> 'briefing to lawmakers')."""
+    if value in LABELS:
+        return LABELS[value]
+    return value.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", value) else value
+
+
 def fmt_num(value, digits: int = 0) -> str:
     if value is None or pd.isna(value):
         return "–"
     return f"{value:,.{digits}f}"
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 estimate', '2 estimates'."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 # -- judgments ---------------------------------------------------------------
@@ -97,10 +112,13 @@ class Judgment:
 
 
 def likelihood_terms(text: str) -> list[str]:
-    """ICD 203 row-1 terms in ``text``, longest first so 'very likely' is not also 'likely'."""
+    """ICD 203 row-1 terms in ``text``, longest first so 'very likely' is not also 'likely'.
+
+    The adverbial form counts too ('almost certainly').
+    """
     found, rest = [], text.lower()
     for term, _ in sorted(LIKELIHOOD, key=lambda t: -len(t[0])):
-        pattern = rf"\b{re.escape(term)}\b"
+        pattern = rf"\b{re.escape(term)}(?:ly)?\b"  # the adverb too: almost certainly
         found += [term] * len(re.findall(pattern, rest))
         rest = re.sub(pattern, " ", rest)
     return found
@@ -155,6 +173,7 @@ def source_line(frame_or_ids, label: str = "Source") -> str:
         when = "" if pd.isna(row["published_date"]) else f", {fmt_date(row['published_date'])}"
         flag = " [state media]" if row["source_type"] in STATE_MEDIA else ""
         parts.append(f"{who}{when}{flag}")
+    parts = list(dict.fromkeys(parts))  # two items of one outlet on one day read as one
     plural = "s" if len(parts) > 1 else ""
     return f"{label}{plural}: " + "; ".join(parts) + "."
 
@@ -180,7 +199,7 @@ def table(frame: pd.DataFrame, columns: dict[str, str], caption: str, *, sources
             elif pd.api.types.is_float_dtype(frame[col]):
                 text = fmt_num(value, 0 if pd.isna(value) or float(value).is_integer() else 2)
             else:
-                text = "–" if value is None or pd.isna(value) else str(value)
+                text = "–" if value is None or pd.isna(value) else label(str(value))
             cells.append(f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:

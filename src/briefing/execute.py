@@ -9,6 +9,7 @@ index, error name and message; the executed notebook is kept for debugging.
 from __future__ import annotations
 
 import functools
+import html
 import os
 import subprocess
 import tempfile
@@ -88,7 +89,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         result.tables = sorted(set(Path(trace_path).read_text().split()))
         nb = nbformat.read(executed, as_version=4)
         result.title = _title(nb)
-        nb.metadata["briefing"] = _metadata(edition, provenance)
+        nb.metadata["briefing"] = {**_metadata(edition, provenance), "title": result.title}
         nbformat.write(nb, executed)
         result.files += _export(nb, edition.formats, staging, edition.slug)
         result.status = "ok"
@@ -105,9 +106,16 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
 
 
 def _title(nb) -> str | None:
-    """The brief's one ``h1``: the first markdown line starting with ``# ``."""
+    """The brief's one ``h1``: generated in an output, else a visible markdown ``# `` line."""
+    import re
+
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
+        for output in cell.get("outputs", []):
+            found = re.search(r"<h1[^>]*>(.*?)</h1>", str(output.get("data", {}).get("text/html", "")), re.S)
+            if found:
+                return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "remove-cell" not in cell.metadata.get("tags", []):
             for line in cell.source.splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
@@ -117,7 +125,7 @@ def _title(nb) -> str | None:
 def _metadata(edition, provenance: dict) -> dict:
     p = edition.parameters
     return {"slug": edition.slug, "edition": f"{edition.slug}/{edition.as_of}", "as_of": p["as_of"],
-            "since": p.get("since"), "previous_edition": p.get("previous_edition"),
+            "since": min(p.get("since") or p["as_of"], p["as_of"]), "previous_edition": p.get("previous_edition"),
             "marking": p.get("marking", "TLP:CLEAR"), "language": "en",
             "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "generator": f"peninsula-briefs {__version__}", **provenance}

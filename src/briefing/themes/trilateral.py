@@ -1,0 +1,114 @@
+"""03 — US–ROK–Japan coordination and the Trump factor."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import brief, charts, data
+from ..brief import Judgment, fmt_date, plural
+from . import Edition, judgments_box
+
+THEMES = ("trilateral_trump",)
+TRUMP_ERA = pd.Timestamp("2025-01-01")  # the source analysis dates Trump's return to "early 2025"
+MILESTONES = ("summit", "agreement_signed", "deployment", "statement", "visit", "exercise", "trade_measure", "incident")
+
+
+def exercises(ed: Edition) -> pd.DataFrame:
+    events = ed.events(*THEMES)
+    return events[events["event_type"] == "exercise"]
+
+
+def judgments(ed: Edition) -> list[Judgment]:
+    found = []
+    drills = exercises(ed)
+    edge = drills[drills["summary"].str.contains("Freedom Edge", na=False)]
+    if len(drills) >= 2:
+        under_trump = drills[drills["date_start"] >= TRUMP_ERA]
+        tail = (f", {len(under_trump)} of them since the start of 2025" if len(under_trump) else "")
+        found.append(Judgment(
+            f"Allied exercises will very likely continue on their annual rhythm: the dataset records {len(drills)} "
+            f"major exercises since {fmt_date(ed.since, 'month')}, including {len(edge)} Freedom Edge rounds{tail}.",
+            "high", "Exercise dates come from the allies' own announcements."))
+    framework = ed.event("ev_20240728_tscf_memorandum")
+    camp_david = ed.event("ev_20230818_camp_david_summit")
+    if camp_david is not None:
+        tail = (f" and the security cooperation memorandum of {fmt_date(framework['date_start'])}"
+                if framework is not None else "")
+        found.append(Judgment(
+            f"The trilateral machinery is likely to outlast changes of government: it rests on the Camp David "
+            f"commitments of {fmt_date(camp_david['date_start'])}{tail}, although neither is legally binding.",
+            "moderate", "The texts are public; their durability under new leaders is an assumption."))
+    trade = ed.events(*THEMES)
+    trade = trade[trade["event_type"].isin(["trade_measure", "incident"])]
+    if not trade.empty:
+        found.append(Judgment(
+            f"Frictions over trade and investment with Washington are likely to persist: "
+            f"{plural(len(trade), 'trade or enforcement dispute')} on record since {fmt_date(trade['date_start'].min(), 'month')}, the latest "
+            f"on {fmt_date(trade['date_start'].max())}.",
+            "moderate", "Deals were announced, but their implementation details were still being negotiated."))
+    rebuff = ed.event("ev_20250921_kim_no_dialogue_seoul")
+    apec = ed.event("ev_20251031_apec_gyeongju")
+    if rebuff is not None:
+        tail = f"; the APEC summit ending {fmt_date(apec['date_end'])} passed without a meeting" if apec is not None else ""
+        found.append(Judgment(
+            f"A Trump–Kim summit in the next six months is unlikely: on {fmt_date(rebuff['date_start'])} Kim set the "
+            f"end of US denuclearisation demands as the price of talks{tail}.",
+            "low", "Both leaders say they are open to meeting, and such meetings have been arranged at short notice before."))
+    nato = ed.known(data.events())
+    nato = nato[nato["summary"].str.contains("NATO", na=False)]
+    if not nato.empty and len(found) < 3:
+        found.append(Judgment(
+            f"Seoul's ties with NATO are likely to keep deepening: {plural(len(nato), 'NATO-related step')} on record, the "
+            f"latest on {fmt_date(nato['date_start'].max())}.",
+            "moderate", "The steps are official; their substance beyond statements is limited."))
+    return found
+
+
+def header(ed: Edition):
+    if ed.event("ev_20250730_us_rok_tariff_deal") is not None:
+        title = "The trilateral military track holds while Trump turns the alliance into a trade negotiation"
+        line = ("Exercises and strategic deployments continue on schedule; tariffs, an immigration raid and an "
+                "investment deal now share the agenda.")
+    elif not ed.events(*THEMES).empty:
+        title = "Washington, Seoul and Tokyo have built a standing trilateral framework"
+        line = "Summits, a nuclear consultative group and a new exercise series answer the DPRK–Russia alignment."
+    else:
+        title = "No trilateral milestone was on record yet"
+        line = f"The dataset holds no trilateral reporting for {ed.period}."
+    return brief.header(title, line)
+
+
+def key_judgments(ed: Edition):
+    return judgments_box(judgments(ed), ed.as_of)
+
+
+def timeline(ed: Edition):
+    events = ed.events(*THEMES)
+    events = events[events["event_type"].isin(MILESTONES) & (events["event_type"] != "exercise")]
+    title = (f"{len(events)} summits, deployments and disputes shaped the triangle" if len(events)
+             else "No trilateral milestone on record")
+    return brief.chart(charts.timeline(events, title, f"US–ROK–Japan milestones and the Trump factor, {ed.period}",
+                                       lane="event_type", as_of=ed.as_of))
+
+
+def tempo(ed: Edition):
+    drills = exercises(ed)
+    title = (f"Allied exercise tempo held steady: {len(drills)} major exercises on record" if len(drills)
+             else "No exercise on record")
+    return brief.chart(charts.exercise_tempo(drills, title, f"Major US–ROK and trilateral exercises, {ed.period}",
+                                             as_of=ed.as_of))
+
+
+def milestones(ed: Edition, trump: bool = False):
+    events = ed.events(*THEMES)
+    era = events["date_start"] >= TRUMP_ERA
+    events = events[era] if trump else events[~era]
+    caption = ("The Trump factor: what changed from January 2025" if trump
+               else "Trilateral and allied milestones before January 2025")
+    return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
+                                "confidence": "Confidence"}, caption,
+                       formats={"event_type": lambda r: str(r["event_type"]).replace("_", " ")})
+
+
+def changes(ed: Edition):
+    return brief.changes(ed.known(data.events()), ed.previous_edition, ed.as_of, THEMES)
