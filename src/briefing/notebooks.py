@@ -46,8 +46,9 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
 
 
 def refresh(folder: Path, names=()):
-    """Re-execute the themed notebooks in place; yield (path, seconds) for each."""
-    for path in themed(folder, names):
+    """Re-execute the notebooks in place (themed ones and the template); yield (path, seconds)."""
+    paths = sorted(p for p in folder.glob("*.ipynb"))
+    for path in (p for p in paths if not names or p.stem in names):
         start = time.perf_counter()
         nb = execute(path)
         nbformat.write(nb, path)

@@ -1,0 +1,117 @@
+"""The analysis behind the briefs: judgments read their numbers from the data."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from briefing import brief, data
+from briefing.themes import alliance, crosscheck_table, overview, russia_policy, seoul, start, trilateral
+
+MODULES = (alliance, seoul, trilateral, russia_policy, overview)
+CURRENT = ("2025-12-15", "2022-02-24", "2025-10-25")
+MID_2024 = ("2024-06-30", "2022-02-24", "2024-03-31")
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+@pytest.mark.parametrize("edition", [CURRENT, MID_2024], ids=["current", "mid-2024"])
+def test_each_brief_has_three_to_five_judgments_in_icd_203_terms(module, edition):
+    found = module.judgments(start(*edition))
+    assert len(found) >= 3
+    for judgment in found:
+        assert len(brief.likelihood_terms(judgment.text)) == 1
+        assert judgment.confidence in brief.CONFIDENCE
+
+
+def test_troop_judgment_quotes_the_range_of_the_claims_known():
+    ed = start(*CURRENT)
+    troops = data.known_on(data.claims(), ed.as_of)
+    troops = troops[troops["quantity"] == "dprk_troops_in_russia"]
+    values = pd.concat([troops["value_low"], troops["value_best"], troops["value_high"]]).dropna()
+    text = next(j.text for j in alliance.judgments(ed) if "troops" in j.text)
+    assert f"{values.min():,.0f} to {values.max():,.0f}" in text
+    assert f"from {troops['claimant'].nunique()} claimants" in text
+
+
+def test_estimate_range_is_never_an_average():
+    frame = pd.DataFrame({"value_low": [11000.0, None], "value_best": [None, 15000.0], "value_high": [12000.0, None]})
+    assert alliance.span(frame) == (11000.0, 15000.0)
+
+
+def test_budget_judgment_uses_enacted_reported_figures():
+    ed = start(*CURRENT)
+    text = seoul.judgments(ed)[0].text
+    budget = data.indicators()
+    enacted = budget[(budget["indicator_id"] == "rok_defence_budget") & (budget["stage"] == "enacted")
+                     & (budget["period"] == "2026")]
+    assert f"KRW {enacted['value'].iloc[0]:.2f} trillion (2026)" in text
+
+
+def test_a_changed_value_changes_the_judgment(data_copy, monkeypatch):
+    """The judgments are computed: edit the data and the sentence follows."""
+    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
+    claims = data_copy / "claims.csv"
+    before = alliance.judgments(start(*CURRENT))
+    claims.write_text(claims.read_text().replace("11000,15000,15000", "11000,17000,17000"))
+    data._load.cache_clear()
+    after = alliance.judgments(start(*CURRENT))
+    assert "11,000 to 15,000" in " ".join(j.text for j in before)
+    assert "11,000 to 17,000" in " ".join(j.text for j in after)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_as_of_before_the_data_gives_a_brief_that_says_so(module):
+    ed = start("2019-06-30", "2022-02-24", "2019-01-01")
+    assert ed.since == "2019-06-30"
+    assert module.header(ed).data.startswith("<h1>")
+    box = module.key_judgments(ed).data
+    assert "Too little had been reported by 30 Jun 2019" in box
+
+
+def test_mid_2024_judgments_know_nothing_of_later_events():
+    ed = start(*MID_2024)
+    text = " ".join(j.text for m in MODULES for j in m.judgments(ed))
+    assert "Lee" not in text and "troops" not in text
+    later = data.events()
+    later = later[later["reported_on"] > pd.Timestamp(ed.as_of)]
+    for date in later["date_start"].dt.strftime("%-d %b %Y"):
+        assert date not in text
+
+
+def test_crosscheck_is_empty_before_the_article():
+    html = crosscheck_table(start(*MID_2024)).data
+    assert "postdates this edition" in html
+
+
+def test_claimed_trade_figure_is_read_from_the_crosscheck_row():
+    year, value, label = russia_policy.claimed_trade(start(*CURRENT))
+    row = data.crosscheck().set_index("check_id").loc["ck_48_trade_17_5bn"]
+    assert f"{value:g}" in row["analysis_value"] and str(year) in row["analysis_value"]
+    assert russia_policy.claimed_trade(start(*MID_2024)) is None
+
+
+def test_side_by_side_splits_at_the_inauguration():
+    html = seoul.side_by_side(start(*CURRENT)).data
+    assert "Lee (from 4 Jun 2025)" in html
+    assert "Lee (not yet in office)" in seoul.side_by_side(start(*MID_2024)).data
+
+
+def test_every_number_in_a_judgment_is_in_the_data_or_derived():
+    """Numbers typed into a judgment would not move with the data: each must come from a row."""
+    ed = start(*CURRENT)
+    known = " ".join(str(v) for name in ("claims", "indicators", "polls", "sanctions", "events")
+                     for v in data.load(name).astype(str).to_numpy().ravel())
+    for module in MODULES:
+        for judgment in module.judgments(ed):
+            for number in re.findall(r"\d[\d,.]*\d|\d", judgment.text):
+                digits = number.replace(",", "").rstrip(".")
+                plain = digits[:-2] if digits.endswith(".0") else digits
+                if len(plain) >= 3 and not re.fullmatch(r"20\d\d", plain):
+                    assert plain in known.replace(",", "") or _derived(plain), (module.__name__, number)
+
+
+def _derived(number: str) -> bool:
+    # Counts and percentages computed from the rows (e.g. a growth rate) are not stored.
+    return "." in number or len(number) <= 2
