@@ -14,6 +14,7 @@ import pytest
 
 from briefing import data
 from briefing.catalog import load
+from briefing.exporters import offline_violations
 from briefing.notebooks import NOISY_CELL_KEYS, NOISY_NOTEBOOK_KEYS, themed
 from briefing.params import declared
 from briefing.render import render
@@ -117,3 +118,36 @@ def test_a_2024_edition_shows_nothing_reported_later(tmp_path, monkeypatch):
         assert cited and cited <= early_ids, (page.name, cited - early_ids)
     record = json.loads((root / "briefs" / "01-dprk-russia-alliance" / "2024-06-30" / "edition.json").read_text())
     assert record["parameters"]["as_of"] == "2024-06-30"
+
+
+def test_an_edition_before_the_data_starts_says_so(tmp_path, monkeypatch):
+    root = _project_copy(tmp_path)
+    monkeypatch.setenv("BRIEFING_DATA", str(root / "data"))
+    monkeypatch.chdir(root)
+    report = render(root, overrides={"as_of": "2019-06-30"}, formats=("html",), jobs=2)
+    assert report["counts"] == {"ok": 5, "cached": 0, "failed": 0}, report
+    for page in (root / "briefs").glob("*/2019-06-30/*.html"):
+        text = page.read_text()
+        assert "Too little had been reported by 30 Jun 2019" in text, page.name
+        assert offline_violations(text) == []
+
+
+def test_real_briefs_render_offline_html_and_paged_pdf(tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    root = _project_copy(tmp_path)
+    monkeypatch.setenv("BRIEFING_DATA", str(root / "data"))
+    monkeypatch.chdir(root)
+    report = render(root, ("04-seoul-russia-policy",), overrides={"as_of": "2025-12-15"}, jobs=1)
+    assert report["counts"]["ok"] == 1, report
+    folder = root / "briefs" / "04-seoul-russia-policy" / "2025-12-15"
+    page = (folder / "04-seoul-russia-policy.html").read_text()
+    assert offline_violations(page) == [] and offline_violations((root / "briefs" / "index.html").read_text()) == []
+    assert page.count("<h1") == 1 and '<html lang="en"' in page
+    assert 'alt="No description has been provided' not in page
+    reader = PdfReader(folder / "04-seoul-russia-policy.pdf")
+    first, last = reader.pages[0].extract_text(), reader.pages[-1].extract_text()
+    assert "TLP:CLEAR" in first and f"Page 1 of {len(reader.pages)}" in first
+    assert f"Page {len(reader.pages)} of {len(reader.pages)}" in last
+    assert reader.metadata.title.startswith("Seoul is keeping a door open to Moscow")
+    assert reader.outline, "bookmarks from headings"
