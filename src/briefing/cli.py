@@ -217,17 +217,23 @@ def refresh(names):
 def prune(keep):
     """Delete old editions, keeping the newest KEEP of each brief.
 
+    Editions named in notebooks/catalog.yml are always kept.
+
     \b
     Example:
       briefing prune --keep 5
     """
     from .index import write_index
-    from .publish import locked, prune as run, _read_json
+    from .publish import locked, prune as run, read_json
 
-    briefs = _root() / "briefs"
+    from .render import plan
+
+    root = _root()
+    briefs = root / "briefs"
+    protect = {e.folder.as_posix() for e in plan(root)}
     with locked(briefs):
-        removed = run(briefs, keep)
-        write_index(briefs, _read_json(briefs / "_runs" / "latest.json"))
+        removed = run(briefs, keep, protect)
+        write_index(briefs, read_json(briefs / "_runs" / "latest.json"))
     for folder in removed:
         click.echo(f"removed {folder}")
     click.echo(f"{len(removed)} edition(s) removed")

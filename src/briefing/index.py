@@ -14,7 +14,7 @@ import jinja2
 from . import __version__, publish
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("briefing", "templates"),
-                          autoescape=True, undefined=jinja2.StrictUndefined)
+                          autoescape=True)  # lenient: records of older runs may lack a key
 
 
 def build_index(briefs: Path, report: dict | None) -> str:

@@ -47,11 +47,11 @@ def locked(briefs: Path, wait: float = 0):
     try:
         lock.acquire(timeout=wait)
     except Timeout:
-        holder = _read_json(info) or {}
+        holder = read_json(info) or {}
         raise LockedError(f"another render holds {briefs / '.lock'} (pid {holder.get('pid', '?')}, "
                           f"started {holder.get('started', '?')}); retry later or use --wait SECONDS") from None
     try:
-        stale = _read_json(info)
+        stale = read_json(info)
         if stale and stale.get("pid") != os.getpid():
             print(f"note: took over the lock left by pid {stale.get('pid')} (no longer running)")
         write_atomic(info, json.dumps({"pid": os.getpid(), "started": now()}))
@@ -66,7 +66,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _read_json(path: Path):
+def read_json(path: Path):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -99,7 +99,7 @@ def published_editions(briefs: Path) -> list[dict]:
     for path in sorted(briefs.glob("*/*/edition.json")):
         if path.parts[-3].startswith(("_", ".")):
             continue
-        if record := _read_json(path):
+        if record := read_json(path):
             record["folder"] = path.parent.relative_to(briefs).as_posix()
             records.append(record)
     return sorted(records, key=lambda r: (r.get("slug", ""), r.get("as_of", "")), reverse=False)
@@ -118,12 +118,17 @@ def write_report(briefs: Path, report: dict, keep: int = 50) -> Path:
     return path
 
 
-def prune(briefs: Path, keep: int) -> list[str]:
-    """Delete all but the newest ``keep`` editions of each brief; return what went."""
+def prune(briefs: Path, keep: int, protect: set[str] = frozenset()) -> list[str]:
+    """Delete all but the newest ``keep`` editions of each brief; return what went.
+
+    Folders in ``protect`` (the catalog's named editions) are never deleted,
+    or the next run would only render them again.
+    """
     removed = []
     by_slug: dict[str, list[dict]] = {}
     for record in published_editions(briefs):
-        by_slug.setdefault(record["folder"].split("/")[0], []).append(record)
+        if record["folder"] not in protect:
+            by_slug.setdefault(record["folder"].split("/")[0], []).append(record)
     for records in by_slug.values():
         for record in sorted(records, key=lambda r: r["as_of"], reverse=True)[keep:]:
             shutil.rmtree(briefs / record["folder"])

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Render tonight's editions as known today, then prune old ones.
+# Called by cron, the systemd timer and the GitHub Actions workflow alike.
+# Exit code: that of `briefing render` (0 all good, 1 some briefs failed,
+# 2 invalid data or usage); the run report is briefs/_runs/latest.json.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+make --quiet setup || exit 2
+.venv/bin/briefing render --as-of today --wait "${BRIEFING_LOCK_WAIT:-900}"
+status=$?
+.venv/bin/briefing prune --keep "${BRIEFING_KEEP:-30}" || true
+exit "$status"
