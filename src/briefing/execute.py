@@ -37,6 +37,11 @@ class BuildResult:
     evalue: str | None = None
 
 
+# The kernel's own log (transport warnings, shutdown notices) is noise in a
+# nightly log; cell errors still arrive as messages and are reported.
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+
+
 def git_sha(root: Path) -> str | None:
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
@@ -85,7 +90,8 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
     try:
         execute_notebook(str(edition.notebook), str(executed), parameters=edition.parameters,
                          kernel_name="python3", cwd=str(edition.notebook.parent),
-                         execution_timeout=timeout, progress_bar=False, log_output=False)
+                         execution_timeout=timeout, progress_bar=False, log_output=False,
+                         extra_arguments=QUIET_KERNEL)
         result.tables = sorted(set(Path(trace_path).read_text().split()))
         nb = nbformat.read(executed, as_version=4)
         result.title = _title(nb)

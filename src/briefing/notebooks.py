@@ -40,7 +40,9 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+    from .execute import QUIET_KERNEL
+
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, extra_arguments=QUIET_KERNEL,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     return clean(nb)
 

@@ -24,10 +24,11 @@ def judgments(ed: Edition) -> list[Judgment]:
     edge = drills[drills["summary"].str.contains("Freedom Edge", na=False)]
     if len(drills) >= 2:
         under_trump = drills[drills["date_start"] >= TRUMP_ERA]
-        tail = (f", {len(under_trump)} of them since the start of 2025" if len(under_trump) else "")
+        tail = f" ({len(under_trump)} since the start of 2025)" if len(under_trump) else ""
         found.append(Judgment(
-            f"Allied exercises will very likely continue on their annual rhythm: the dataset records {len(drills)} "
-            f"major exercises since {fmt_date(ed.since, 'month')}, including {len(edge)} Freedom Edge rounds{tail}.",
+            f"Allied exercises will very likely continue on their annual rhythm: the dataset records "
+            f"{plural(len(drills), 'major exercise')} since {fmt_date(ed.since, 'month')}{tail}, including "
+            f"{plural(len(edge), 'Freedom Edge round')}.",
             "high", "Exercise dates come from the allies' own announcements."))
     framework = ed.event("ev_20240728_tscf_memorandum")
     camp_david = ed.event("ev_20230818_camp_david_summit")
