@@ -28,6 +28,7 @@ LIKELIHOOD = (("almost no chance", "1–5%"), ("very unlikely", "5–20%"), ("un
 CONFIDENCE = ("low", "moderate", "high")
 TRENDS = ("deteriorated", "improved", "unchanged")
 STATE_MEDIA = ("state_media_dprk", "state_media_russia", "state_media_other")
+KEEP_ROWS = 12  # a table this short is kept on one page with its caption and source line
 
 _cited: dict[str, None] = {}
 
@@ -206,8 +207,9 @@ def table(frame: pd.DataFrame, columns: dict[str, str], caption: str, *, sources
         body = [f'<tr><td colspan="{len(columns)}">No rows reported by this edition\'s date.</td></tr>']
     line = source_line(frame) if sources and "source_ids" in frame else ""
     foot = f'<p class="source-line">{esc(line)}</p>' if line else ""
-    return HTML(f'<table class="brief-table"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(body)}</tbody></table>{foot}")
+    keep = " keep" if len(body) <= KEEP_ROWS else ""  # short tables never split across pages
+    return HTML(f'<div class="table-block{keep}"><table class="brief-table"><caption>{esc(caption)}</caption>'
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{foot}</div>")
 
 
 def chart(chart_obj) -> "ChartBlock":
