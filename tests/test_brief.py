@@ -33,11 +33,14 @@ def test_confidence_is_kept_out_of_the_judgment_sentence():
 
 
 def test_key_judgments_box_has_three_to_five_and_separate_confidence():
-    items = [brief.Judgment(f"Event {i} is likely.", "low", "Single source.") for i in range(3)]
-    html = brief.key_judgments(items).data
+    items = [brief.Judgment(f"Event {i} is likely.", "low", "Single source.") for i in range(6)]
+    html = brief.key_judgments(items[:3]).data
     assert html.count("<li>") == 3 and "We have low confidence in this judgment." in html
+    assert "Too little" not in html
     with pytest.raises(ValueError, match="3–5"):
-        brief.key_judgments(items[:2])
+        brief.key_judgments(items)
+    early = brief.key_judgments(items[:2], "2019-06-30").data
+    assert early.count("<li>") == 2 and "Too little had been reported by 30 Jun 2019" in early
 
 
 def test_table_escapes_hostile_text(fixture_data):

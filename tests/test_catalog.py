@@ -33,7 +33,10 @@ def test_a_bad_parameter_anywhere_fails_the_whole_catalog(project):
 @pytest.mark.parametrize(("text", "message"), [
     ("briefs: {}\n", "at least one brief"),
     ("briefs:\n  missing: {}\n", "missing.ipynb not found"),
-    ("briefs:\n  ok: {formats: [docx]}\n", "unknown format"),
+    ("briefs:\n  ok: {formats: [docx]}\n", "formats must be a list of html, pdf"),
+    ("formats: 5\nbriefs:\n  ok: {}\n", "formats must be a list"),
+    ("- just\n- a list\n", "needs a 'briefs:' mapping"),
+    ("briefs:\n  ok: [1]\n", "expected a mapping"),
     ("briefs:\n  ok: {colour: red}\n", "unknown key"),
     ("briefs:\n  ok: {editions: {a: {}, b: {}}}\n", "both publish to"),
     ("briefs: [\n", "catalog.yml"),
@@ -47,3 +50,11 @@ def test_malformed_catalogs_are_rejected(project, text, message):
 def test_unknown_brief_name(project):
     with pytest.raises(CatalogError, match="unknown brief"):
         catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"), ("nope",))
+
+
+def test_cli_formats_are_checked(project):
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    with pytest.raises(CatalogError, match="--format"):
+        catalog.editions(briefs, formats=("html", "docx"))
+    with pytest.raises(CatalogError, match="--format"):
+        catalog.editions(briefs, formats=())

@@ -45,3 +45,14 @@ def test_text_values_are_parsed_never_evaluated(tmp_path):
     with pytest.raises(ParameterError, match="not a valid int"):
         resolve(OK, {"top": f"__import__('pathlib').Path('{marker}').touch() or 1"})
     assert not marker.exists()
+
+
+def test_as_of_may_not_be_in_the_future():
+    with pytest.raises(ParameterError, match="in the future"):
+        resolve(OK, {"as_of": "2999-01-01"})
+
+
+def test_previous_edition_may_not_follow_as_of():
+    with pytest.raises(ParameterError, match="'previous_edition': 2025-01-01 is after as_of"):
+        resolve(OK, {"as_of": "2024-06-30", "previous_edition": "2025-01-01"})
+    assert resolve(OK, {"as_of": "2024-06-30"})["previous_edition"] == "2024-01-01", "default falls back to since"

@@ -43,13 +43,13 @@ def test_second_lock_holder_is_refused_with_the_holder_named(tmp_path):
                 pass
 
 
-def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path, capsys):
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path, caplog):
     (tmp_path / ".lock").touch()
     (tmp_path / ".lock.json").write_text(json.dumps({"pid": 999999999, "started": "2025-01-01T00:00:00+00:00"}))
     (tmp_path / ".staging" / "123" / "brief").mkdir(parents=True)
     with publish.locked(tmp_path):
         assert not (tmp_path / ".staging").exists(), "leftovers of the dead run are cleared"
-    assert "took over the lock left by pid 999999999" in capsys.readouterr().out
+    assert "took over the lock left by pid 999999999" in caplog.text
     assert not (tmp_path / ".lock.json").exists()
 
 

@@ -29,7 +29,7 @@ def test_first_render_publishes_every_edition_and_the_index(project):
     index = (briefs / "index.html").read_text()
     assert 'href="ok/2025-04-30/ok.html"' in index and "Troops reported" in index
     assert json.loads((briefs / "_runs" / "latest.json").read_text())["exit_code"] == 0
-    assert not (briefs / ".staging").exists() or not any((briefs / ".staging").rglob("*.html"))
+    assert not any((briefs / ".staging").iterdir()), "nothing left in staging"
 
 
 def test_as_of_cut_reaches_the_notebook(project):
@@ -143,3 +143,42 @@ def test_cli_list_and_params(project):
     assert "ok" in listing and "early" in listing and "as_of=2024-12-31" in listing
     params = runner.invoke(main, ["params", "notebooks/ok.ipynb"]).output
     assert "top: int = 5  # rows to show" in params
+
+
+def test_a_worker_that_dies_fails_only_its_own_edition(project, monkeypatch):
+    import os
+
+    from briefing import render as render_module
+
+    real_build = render_module.build
+
+    def build(edition, *args, **kwargs):
+        if edition.slug == "polls_only":
+            os._exit(3)  # the build process itself dies, not only the kernel
+        return real_build(edition, *args, **kwargs)
+
+    monkeypatch.setattr(render_module, "build", build)
+    report = render(project, jobs=2)
+    assert statuses(report) == {"ok@2025-04-30": "ok", "ok@2024-12-31": "ok", "polls_only@2025-04-30": "failed"}
+    failed = next(b for b in report["briefs"] if b["status"] == "failed")
+    assert failed["error"]["ename"] == "WorkerDied" and "code 3" in failed["error"]["evalue"]
+
+
+def test_a_changed_descriptor_rerenders(project):
+    render(project, jobs=2)
+    descriptor = project / "data" / "datapackage.json"
+    descriptor.write_text(descriptor.read_text().replace('"Stable key, lower case."', '"Stable key."'))
+    assert set(statuses(render(project, jobs=2)).values()) == {"ok"}
+
+
+def test_a_notebook_reading_data_around_the_loader_depends_on_every_table(project):
+    nb = project / "notebooks" / "polls_only.ipynb"
+    nb.write_text(nb.read_text().replace("from briefing import data", "import pandas as pd").replace(
+        "data.known_on(data.polls(), as_of)", "pd.read_csv('../data/polls.csv')"))
+    write_catalog(project, "formats: [html]\nbriefs:\n  polls_only: {}\n")
+    first = render(project, jobs=1)
+    assert first["briefs"][0]["tables"] == sorted(["claims", "crosscheck", "events", "flows", "indicator_meta",
+                                                   "indicators", "polls", "sanctions", "sources"])
+    events = project / "data" / "events.csv"
+    events.write_text(events.read_text().replace("NIS reports", "NIS said"))
+    assert statuses(render(project, jobs=1)) == {"polls_only@2025-04-30": "ok"}

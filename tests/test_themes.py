@@ -19,10 +19,8 @@ MID_2024 = ("2024-06-30", "2022-02-24", "2024-03-31")
 @pytest.mark.parametrize("edition", [CURRENT, MID_2024], ids=["current", "mid-2024"])
 def test_each_brief_has_three_to_five_judgments_in_icd_203_terms(module, edition):
     found = module.judgments(start(*edition))
-    assert len(found) >= 3
-    for judgment in found:
-        assert len(brief.likelihood_terms(judgment.text)) == 1
-        assert judgment.confidence in brief.CONFIDENCE
+    assert 3 <= len(found) <= 5
+    assert "Too little" not in module.key_judgments(start(*edition)).data
 
 
 def test_troop_judgment_quotes_the_range_of_the_claims_known():
@@ -32,7 +30,23 @@ def test_troop_judgment_quotes_the_range_of_the_claims_known():
     values = pd.concat([troops["value_low"], troops["value_best"], troops["value_high"]]).dropna()
     text = next(j.text for j in alliance.judgments(ed) if "troops" in j.text)
     assert f"{values.min():,.0f} to {values.max():,.0f}" in text
-    assert f"from {troops['claimant'].nunique()} claimants" in text
+    first = troops.sort_values("claim_date")["claimant"].iloc[0]
+    assert f"({first}, " in text and f"{troops['claimant'].nunique() - 2} others)" in text
+
+
+def test_a_single_figure_is_not_shown_as_a_range():
+    ed = start("2024-11-15", "2022-02-24", "2024-06-30")
+    text = next(j.text for j in alliance.judgments(ed) if "troops" in j.text)
+    assert "about 12,000 (ROK NIS)" in text and "12,000 to 12,000" not in text
+
+
+def test_wording_follows_the_record(data_copy):
+    """Sentences that depend on an event say so only once it is on record."""
+    ed = start("2025-06-10", "2022-02-24", "2025-06-01")
+    assert "Pyongyang had not yet answered in public" in seoul.header(ed).data
+    assert not any("Lee's offers" in j.text for j in seoul.judgments(ed))
+    assert "immigration raid" not in trilateral.header(start("2025-08-15", "2022-02-24", "2025-06-01")).data
+    assert "immigration raid" in trilateral.header(start(*CURRENT)).data
 
 
 def test_estimate_range_is_never_an_average():

@@ -125,14 +125,23 @@ def likelihood_terms(text: str) -> list[str]:
     return found
 
 
-def key_judgments(judgments: Iterable[Judgment]) -> HTML:
-    """The Key judgments box (3–5 bullets), before any background."""
+def key_judgments(judgments: Iterable[Judgment], as_of=None) -> HTML:
+    """The Key judgments box, before any background: 3–5 bullets.
+
+    Fewer than three are shown with a note saying too little had been
+    reported by ``as_of`` (an early edition); more than five is an error in
+    the theme, never silently cut.
+    """
     items = list(judgments)
-    if not 3 <= len(items) <= 5:
+    if len(items) > 5:
         raise ValueError(f"a brief carries 3–5 key judgments, not {len(items)}")
     lis = "".join(f"<li><p>{esc(j.text)}</p><p class=\"confidence\">We have {j.confidence} confidence in this "
                   f"judgment. {esc(j.basis)}</p></li>" for j in items)
-    return HTML(f'<section class="key-judgments"><h2>Key judgments</h2><ul>{lis}</ul></section>')
+    note = ("" if len(items) >= 3 else
+            f"<p>Too little had been reported by {fmt_date(as_of)} to support three key judgments on this theme; "
+            "the evidence below is all the dataset held on that date.</p>")
+    return HTML(f'<section class="key-judgments"><h2>Key judgments</h2>{note}'
+                f'{f"<ul>{lis}</ul>" if lis else ""}</section>')
 
 
 def estimative_language() -> HTML:
@@ -175,8 +184,7 @@ def source_line(frame_or_ids, label: str = "Source") -> str:
         flag = " [state media]" if row["source_type"] in STATE_MEDIA else ""
         parts.append(f"{who}{when}{flag}")
     parts = list(dict.fromkeys(parts))  # two items of one outlet on one day read as one
-    plural = "s" if len(parts) > 1 else ""
-    return f"{label}{plural}: " + "; ".join(parts) + "."
+    return f"{label}{'s' if len(parts) > 1 else ''}: " + "; ".join(parts) + "."
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], caption: str, *, sources: bool = True,

@@ -17,9 +17,8 @@ import json
 import os
 from pathlib import Path
 
-from . import datapackage as data
+from . import datapackage as data, publish
 
-RECORD = "edition.json"
 
 
 @functools.cache
@@ -49,7 +48,8 @@ def memo(kind: str, home: Path, parts: list[bytes | str], compute):
     """
     digest = hashlib.sha256(package_fingerprint().encode())
     for part in parts:
-        digest.update(part if isinstance(part, bytes) else part.encode())
+        raw = part if isinstance(part, bytes) else part.encode()
+        digest.update(len(raw).to_bytes(8, "big") + raw)  # length-prefixed: no two splits collide
     path = home / ".cache" / "briefing" / f"{kind}-{digest.hexdigest()[:32]}.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -66,20 +66,32 @@ def memo(kind: str, home: Path, parts: list[bytes | str], compute):
     return value
 
 
+@functools.cache
+def environment_fingerprint() -> str:
+    """Versions of the libraries that shape a brief: an upgrade re-renders everything."""
+    from importlib.metadata import version
+
+    names = ("papermill", "nbclient", "nbconvert", "ipykernel", "pandas", "matplotlib", "weasyprint")
+    return ";".join(f"{name}={version(name)}" for name in names)
+
+
 def static_key(edition) -> str:
-    """Key over everything known before execution."""
+    """Key over everything known before execution (the data descriptor included)."""
+    descriptor = (data.data_dir() / data.DESCRIPTOR).read_bytes()
     payload = [notebook_fingerprint(edition.notebook), edition.parameters, list(edition.formats),
-               package_fingerprint()]
+               package_fingerprint(), environment_fingerprint(), hashlib.sha256(descriptor).hexdigest()]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def table_hashes(names) -> dict[str, str]:
+def table_hashes(names=None) -> dict[str, str]:
+    """Content hash of each named table (all tables when ``names`` is None)."""
+    names = data.resources() if names is None else names
     return {name: data.table_hash(name) for name in sorted(set(names))}
 
 
 def is_current(edition, published: Path, key: str) -> bool:
     """True when ``published`` (the edition folder) was rendered from the same inputs."""
-    record_path = published / RECORD
+    record_path = published / publish.RECORD
     if not record_path.is_file():
         return False
     try:

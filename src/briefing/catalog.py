@@ -68,12 +68,14 @@ def load(path: Path) -> list[Brief]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise CatalogError(f"{path}: {err}") from None
-    if not isinstance(raw.get("briefs"), dict) or not raw["briefs"]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("briefs"), dict) or not raw["briefs"]:
         raise CatalogError(f"{path}: needs a 'briefs:' mapping with at least one brief")
-    default_formats = _formats(path, "formats", raw.get("formats", list(FORMATS)))
+    default_formats = check_formats(raw.get("formats", list(FORMATS)), f"{path}: formats")
     briefs = []
     for slug, entry in raw["briefs"].items():
         entry = entry or {}
+        if not isinstance(entry, dict):
+            raise CatalogError(f"{path}: brief {slug!r}: expected a mapping (notebook, editions, formats)")
         unknown = set(entry) - {"notebook", "editions", "formats"}
         if unknown:
             raise CatalogError(f"{path}: brief {slug!r}: unknown key(s) {sorted(unknown)}")
@@ -83,15 +85,16 @@ def load(path: Path) -> list[Brief]:
         editions = entry.get("editions") or {"current": {}}
         if not isinstance(editions, dict) or not all(isinstance(v or {}, dict) for v in editions.values()):
             raise CatalogError(f"{path}: brief {slug!r}: editions must map a name to parameters")
-        formats = _formats(path, slug, entry.get("formats", default_formats))
+        formats = check_formats(entry.get("formats", default_formats), f"{path}: brief {slug!r}")
         briefs.append(Brief(slug, notebook, {k: dict(v or {}) for k, v in editions.items()}, formats))
     return briefs
 
 
-def _formats(path: Path, where: str, value) -> tuple[str, ...]:
-    formats = tuple(value)
-    if bad := [f for f in formats if f not in FORMATS]:
-        raise CatalogError(f"{path}: {where}: unknown format(s) {bad} (known: {', '.join(FORMATS)})")
+def check_formats(value, where: str) -> tuple[str, ...]:
+    """``value`` as a tuple of known output formats, or a :class:`CatalogError` saying where."""
+    formats = tuple(value) if isinstance(value, (list, tuple)) else None
+    if not formats or (bad := [f for f in formats if f not in FORMATS]):
+        raise CatalogError(f"{where}: formats must be a list of {', '.join(FORMATS)}, not {value!r}")
     return formats
 
 
@@ -102,6 +105,7 @@ def editions(briefs: list[Brief], names: tuple[str, ...] = (), overrides: dict[s
     With ``overrides`` (``--as-of``, ``-p``) only each brief's ``current``
     edition is rendered, with the overrides applied.
     """
+    formats = check_formats(formats, "--format") if formats is not None else None
     known = {b.slug for b in briefs}
     if missing := [n for n in names if n not in known]:
         raise CatalogError(f"unknown brief(s) {missing}; known: {', '.join(sorted(known))}")

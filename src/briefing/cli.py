@@ -36,6 +36,9 @@ def main():
       briefing validate
       briefing render --as-of 2024-06-30 01-dprk-russia-alliance
     """
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="note: %(message)s")
 
 
 @main.command()
@@ -114,7 +117,7 @@ def render(names, as_of, params, formats, jobs, force, timeout, wait):
     overrides = _key_values(params)
     if as_of:
         overrides["as_of"] = date.today().isoformat() if as_of == "today" else as_of
-    fmt = tuple(f.strip() for f in formats.split(",")) if formats else None
+    fmt = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats is not None else None
     with _Progress() as progress:
         report = run(_root(), names, overrides=overrides, formats=fmt, jobs=jobs, force=force,
                      timeout=timeout, wait=wait, on_plan=progress.plan, on_result=progress.result)

@@ -21,11 +21,7 @@ from .datapackage import DESCRIPTOR, TRACE_ENV, data_dir, descriptor, resources,
 
 FACT_TABLES = ("events", "indicators", "claims", "flows", "sanctions", "polls", "crosscheck")
 
-tables_read: set[str] = set()
-
-
 def _record(name: str) -> None:
-    tables_read.add(name)
     if trace := os.environ.get(TRACE_ENV):
         with open(trace, "a", encoding="utf-8") as fh:
             fh.write(name + "\n")

@@ -70,13 +70,3 @@ class LockedError(BriefingError):
     """Another render holds the publish lock."""
 
     exit_code = 2
-
-
-class BriefFailed(BriefingError):
-    """One brief failed to execute or render; other briefs carry on."""
-
-    def __init__(self, brief: str, message: str, *, cell: int | None = None,
-                 ename: str | None = None, evalue: str | None = None):
-        self.brief, self.cell, self.ename, self.evalue = brief, cell, ename, evalue
-        where = f" (cell {cell})" if cell is not None else ""
-        super().__init__(f"{brief}{where}: {message}")

@@ -65,7 +65,9 @@ def _failed_cell(path: Path, index: int | None = None) -> int | None:
         cells = nbformat.read(path, as_version=4).cells
     except (OSError, ValueError):
         return index
-    if index is None:
+    if index is not None:  # papermill's index predates the banner and anchor cells it then added
+        cells = [c for c in cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    else:
         started = [i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("start_time")]
         if not started:
             return None
@@ -135,6 +137,18 @@ def _metadata(edition, provenance: dict) -> dict:
             "marking": p.get("marking", "TLP:CLEAR"), "language": "en",
             "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "generator": f"peninsula-briefs {__version__}", **provenance}
+
+
+def warm_up() -> None:
+    """Import the executor and exporters, and build the HTML exporter, once.
+
+    Called in the parent before forking builds, so each child starts with
+    papermill, nbconvert's template and WeasyPrint already loaded.
+    """
+    import papermill  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    _html_exporter()
 
 
 @functools.cache

@@ -48,6 +48,8 @@ from nbconvert.utils.iso639_1 import iso639_1
 from traitlets import Bool, Unicode, default
 from traitlets.config import Config
 
+from .params import MARKINGS
+
 import briefing
 
 __all__ = [
@@ -66,9 +68,6 @@ log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PRINT_CSS = TEMPLATES_DIR / "brief" / "print.css"
-
-#: TLP 2.0 labels, exactly as FIRST spells them (no spaces, capitals).
-MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
 
 #: Output types a reader can see without JavaScript, best first. lab's list
 #: minus widgets, JavaScript and mermaid, which need scripts we do not ship.

@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError
+from .errors import ParameterError, UsageError
 
-MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
+MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")  # TLP 2.0
 DATE_PARAMETERS = ("as_of", "since", "previous_edition")
 
 
@@ -45,7 +45,10 @@ def declared(notebook: Path) -> dict[str, Parameter]:
     def inspect():
         from papermill import inspect_notebook
 
-        return inspect_notebook(str(notebook))
+        try:
+            return inspect_notebook(str(notebook))
+        except Exception as err:  # papermill raises several kinds for a file that is not a notebook
+            raise UsageError(f"{notebook}: cannot read its parameters: {err}") from None
 
     found = {}
     for name, info in memo("params", Path(notebook).resolve().parent.parent, [Path(notebook).read_bytes()], inspect).items():
@@ -107,7 +110,20 @@ def coerce(notebook: str, params: dict[str, Parameter], values: dict[str, Any]) 
 
 
 def resolve(notebook: Path, values: dict[str, Any]) -> dict[str, Any]:
-    """Defaults of ``notebook`` overlaid with checked ``values``."""
+    """Defaults of ``notebook`` overlaid with checked ``values``.
+
+    ``as_of`` may not lie in the future, and ``previous_edition`` may not come
+    after it; a default ``previous_edition`` that does (an ``as_of`` set earlier
+    than the notebook's default) falls back to the start of the period.
+    """
     params = declared(notebook)
     defaults = coerce(notebook.name, params, {p.name: p.default for p in params.values()})
-    return {**defaults, **coerce(notebook.name, params, values)}
+    resolved = {**defaults, **coerce(notebook.name, params, values)}
+    as_of, previous = resolved.get("as_of"), resolved.get("previous_edition")
+    if as_of and as_of > date.today().isoformat():
+        raise ParameterError(notebook.name, "as_of", f"{as_of} is in the future")
+    if as_of and previous and previous > as_of:
+        if "previous_edition" in values:
+            raise ParameterError(notebook.name, "previous_edition", f"{previous} is after as_of ({as_of})")
+        resolved["previous_edition"] = min(resolved.get("since", as_of), as_of)
+    return resolved

@@ -11,6 +11,7 @@ dies with its holder) keeps two runs from interleaving.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -19,9 +20,12 @@ from pathlib import Path
 
 from .errors import LockedError
 
+RECORD = "edition.json"
 STAGING = ".staging"
 RUNS = "_runs"
 FAILED = "_failed"
+
+log = logging.getLogger("briefing")
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -53,13 +57,22 @@ def locked(briefs: Path, wait: float = 0):
     try:
         stale = read_json(info)
         if stale and stale.get("pid") != os.getpid():
-            print(f"note: took over the lock left by pid {stale.get('pid')} (no longer running)")
+            # We hold the OS lock, so its previous holder died without releasing it.
+            log.warning("took over the lock left by pid %s (started %s), which is no longer running",
+                        stale.get("pid"), stale.get("started"))
         write_atomic(info, json.dumps({"pid": os.getpid(), "started": now()}))
-        shutil.rmtree(briefs / STAGING, ignore_errors=True)  # leftovers of a killed run
+        clear_leftovers(briefs)
         yield
     finally:
         info.unlink(missing_ok=True)
         lock.release()
+
+
+def clear_leftovers(briefs: Path) -> None:
+    """Remove what a killed run left: the staging folder and half-written temporaries."""
+    shutil.rmtree(briefs / STAGING, ignore_errors=True)
+    for tmp in briefs.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def now() -> str:
@@ -74,11 +87,22 @@ def read_json(path: Path):
 
 
 def publish(staging: Path, target: Path, files: list[str], record: dict) -> None:
-    """Move a complete edition from ``staging`` into ``target``, record last."""
+    """Move a complete edition from ``staging`` into ``target``, record last.
+
+    Each file is flushed to disk, then renamed over the old one: a reader sees
+    the old file or the new one, never part of one.  Files of the previous
+    edition that this one no longer produces (a dropped format) are removed
+    after the record is written.
+    """
     target.mkdir(parents=True, exist_ok=True)
     for name in files:
+        with open(staging / name, "rb") as fh:
+            os.fsync(fh.fileno())
         os.replace(staging / name, target / name)
-    write_atomic(target / "edition.json", json.dumps(record, indent=2, sort_keys=True))
+    write_atomic(target / RECORD, json.dumps(record, indent=2, sort_keys=True))
+    for old in target.iterdir():
+        if old.is_file() and old.name not in {*files, RECORD}:
+            old.unlink()
 
 
 def keep_failure(staging: Path, briefs: Path, folder: Path, files: list[str]) -> list[str]:
@@ -94,15 +118,15 @@ def keep_failure(staging: Path, briefs: Path, folder: Path, files: list[str]) ->
 
 
 def published_editions(briefs: Path) -> list[dict]:
-    """Every published edition's record, newest ``as_of`` first within each brief."""
+    """Every published edition's record, by brief then ``as_of`` (oldest first)."""
     records = []
-    for path in sorted(briefs.glob("*/*/edition.json")):
+    for path in sorted(briefs.glob(f"*/*/{RECORD}")):
         if path.parts[-3].startswith(("_", ".")):
             continue
         if record := read_json(path):
             record["folder"] = path.parent.relative_to(briefs).as_posix()
             records.append(record)
-    return sorted(records, key=lambda r: (r.get("slug", ""), r.get("as_of", "")), reverse=False)
+    return sorted(records, key=lambda r: (r.get("slug", ""), r.get("as_of", "")))
 
 
 def write_report(briefs: Path, report: dict, keep: int = 50) -> Path:

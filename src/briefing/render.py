@@ -17,14 +17,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import multiprocessing
+import multiprocessing.connection
+import shutil
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
 
 from . import cache, catalog, datapackage as data, publish, validate
-from .execute import BuildResult, build, git_sha
+from .execute import BuildResult, build, git_sha, warm_up
 
 
 def project_paths(root: Path) -> dict[str, Path]:
@@ -45,12 +46,9 @@ def _with_previous(edition: catalog.Edition, briefs: Path) -> catalog.Edition:
     """For an ad-hoc ``--as-of``, compare against the latest published edition before it."""
     earlier = [r["as_of"] for r in publish.published_editions(briefs)
                if r.get("slug") == edition.slug and r.get("as_of", "") < edition.as_of]
-    p = dict(edition.parameters)
-    if earlier:
-        p["previous_edition"] = max(earlier)
-    elif p.get("previous_edition", "") >= edition.as_of:
-        p["previous_edition"] = p.get("since", edition.as_of)
-    return dataclasses.replace(edition, parameters=p)
+    if not earlier:
+        return edition
+    return dataclasses.replace(edition, parameters={**edition.parameters, "previous_edition": max(earlier)})
 
 
 def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
@@ -68,6 +66,7 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
         started, clock = publish.now(), time.perf_counter()
         provenance = {"git_sha": git_sha(root), "data_hash": _data_hash()}
         keys = {e.label: cache.static_key(e) for e in editions}
+        hashes = cache.table_hashes()  # the inputs as they are now, before any build reads them
         todo = [e for e in editions if force or not cache.is_current(e, briefs / e.folder, keys[e.label])]
         entries = {e.label: _entry(e, "cached") for e in editions if e not in todo}
         if on_plan:
@@ -78,9 +77,11 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
         by_label = {e.label: e for e in todo}
         for result in _run(todo, staging, jobs, timeout, provenance):
             edition = by_label[result.label]
-            entry = _finish(edition, result, staging / edition.folder, briefs, keys[edition.label], provenance)
+            entry = _finish(edition, result, staging / edition.folder, briefs, keys[edition.label], provenance,
+                            hashes)
             entries[edition.label] = entry
             on_result and on_result(entry)
+        shutil.rmtree(staging, ignore_errors=True)
         report = _report(started, time.perf_counter() - clock, [entries[e.label] for e in editions])
         publish.write_report(briefs, report)
         from .index import write_index
@@ -103,31 +104,61 @@ def _entry(edition: catalog.Edition, status: str, **extra) -> dict:
 
 
 def _run(todo, staging: Path, jobs: int | None, timeout: int, provenance: dict):
-    """Yield :class:`BuildResult` as builds finish; a crashed worker fails only its edition."""
+    """Yield :class:`BuildResult` as builds finish, one process per edition.
+
+    A process per edition (at most ``jobs`` at once) means a build that kills
+    its own process fails only itself.  Heavy modules are imported and the
+    HTML exporter is built here, before forking, so each child starts warm.
+    """
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if not todo:
+        return
     if jobs == 1:
         for edition in todo:
             yield build(edition, staging / edition.folder, timeout=timeout, provenance=provenance)
         return
+    warm_up()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(build, e, staging / e.folder, timeout=timeout, provenance=provenance): e
-                   for e in todo}
-        for future in as_completed(futures):
+    pending, running = list(todo), {}
+    while pending or running:
+        while pending and len(running) < jobs:
+            edition = pending.pop(0)
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(edition, staging / edition.folder, timeout,
+                                                           provenance, writer), daemon=True)
+            process.start()
+            writer.close()
+            running[reader] = (process, edition)
+        for reader in multiprocessing.connection.wait(list(running)):
+            process, edition = running.pop(reader)
             try:
-                yield future.result()
-            except Exception as err:  # noqa: BLE001 - a dead worker is one failed brief
-                yield BuildResult(futures[future].label, "failed", ename=type(err).__name__, evalue=str(err))
+                result = reader.recv()
+            except EOFError:  # the child died before it could report
+                process.join()
+                result = BuildResult(edition.label, "failed", ename="WorkerDied",
+                                     evalue=f"build process exited with code {process.exitcode}")
+            reader.close()
+            process.join()
+            yield result
 
 
-def _finish(edition, result: BuildResult, staging: Path, briefs: Path, key: str, provenance: dict) -> dict:
+def _child(edition, staging: Path, timeout: int, provenance: dict, writer) -> None:
+    writer.send(build(edition, staging, timeout=timeout, provenance=provenance))
+    writer.close()
+
+
+def _finish(edition, result: BuildResult, staging: Path, briefs: Path, key: str, provenance: dict,
+            hashes: dict[str, str]) -> dict:
     if result.status == "ok":
+        # A notebook that read no table through briefing.data may have read the
+        # files some other way: then every table counts as an input.
+        read = result.tables or sorted(hashes)
         record = {"slug": edition.slug, "title": result.title, "edition": edition.name, "as_of": edition.as_of,
                   "parameters": edition.parameters, "key": key, "status": "ok",
-                  "tables": cache.table_hashes(result.tables), "files": result.files,
+                  "tables": {name: hashes[name] for name in read}, "files": result.files,
                   "rendered_at": publish.now(), **provenance}
         publish.publish(staging, briefs / edition.folder, result.files, record)
-        return _entry(edition, "ok", seconds=result.seconds, files=result.files, tables=result.tables)
+        return _entry(edition, "ok", seconds=result.seconds, files=result.files, tables=read)
     kept = publish.keep_failure(staging, briefs, edition.folder, result.files)
     error = {"cell": result.cell, "ename": result.ename, "evalue": (result.evalue or "")[:2000],
              "notebook": edition.notebook.name, "kept": kept}

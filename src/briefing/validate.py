@@ -35,7 +35,8 @@ def validate(root: Path | None = None) -> list[Problem]:
     root = Path(root or data_dir()).resolve()
     try:
         package = descriptor(root)
-    except (OSError, ValueError) as err:
+        assert isinstance(package.get("resources"), list) and package["resources"], "no resources"
+    except (OSError, ValueError, AssertionError) as err:
         return [Problem("datapackage.json", None, None, None, f"cannot read the descriptor: {err}")]
     problems: list[Problem] = []
     tables: dict[str, list[tuple[int, dict]]] = {}
@@ -62,6 +63,8 @@ def check(root: Path | None = None) -> None:
     from .cache import memo
 
     root = Path(root or data_dir())
+    if not root.is_dir():
+        raise DataValidationError([Problem(str(root), None, None, None, "data folder not found")])
     files = sorted(p for p in root.iterdir() if p.is_file())
     parts = [p.name + "\0" for p in files] + [p.read_bytes() for p in files]
     found = memo("validated", root.parent, parts, lambda: [vars(p) for p in validate(root)])

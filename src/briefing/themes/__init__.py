@@ -57,21 +57,8 @@ def start(as_of: str, since: str, previous_edition: str, marking: str = "TLP:CLE
     return Edition(as_of, min(since, as_of), previous_edition, marking)
 
 
-def judgments_box(items: list, as_of) -> "brief.HTML":
-    """The key judgments box, or a plain note when too little was known on ``as_of``."""
-    items = [j for j in items if j is not None][:5]
-    if len(items) >= 3:
-        return brief.key_judgments(items)
-    return brief.HTML(
-        '<section class="key-judgments"><h2>Key judgments</h2>'
-        f"<p>Too little had been reported by {brief.fmt_date(as_of)} to support three key judgments on this "
-        "theme; the evidence below is all the dataset held on that date.</p>"
-        + ("<ul>" + "".join(f"<li><p>{brief.esc(j.text)}</p><p class=\"confidence\">We have {j.confidence} "
-                            f"confidence in this judgment. {brief.esc(j.basis)}</p></li>" for j in items) + "</ul>"
-           if items else "") + "</section>")
-
-
 VERDICTS = ("contradicted", "partly", "unverified", "confirmed")
+SOURCE_ANALYSIS = "resurgam_20251025"  # sources.csv row of the analysis the briefs check
 
 
 def check(ed: Edition, check_id: str) -> pd.Series | None:
@@ -87,7 +74,9 @@ def crosscheck_table(ed: Edition, *sections: str):
     if sections:
         frame = frame[frame["section"].isin(sections)]
     if frame.empty:
-        return brief.HTML("<p>The source analysis (Resurgam, 25 Oct 2025) postdates this edition, or none of its "
+        article = data.sources().set_index("source_id").loc[SOURCE_ANALYSIS]
+        return brief.HTML(f"<p>The source analysis ({brief.esc(article['publisher'])}, "
+                          f"{brief.fmt_date(article['published_date'])}) postdates this edition, or none of its "
                           "claims on this theme had been checked by then.</p>")
     frame = frame.assign(order=frame["verdict"].map(VERDICTS.index)).sort_values(["order", "check_id"])
     return brief.table(frame, {"analysis_quote": "The source analysis says", "verdict": "Verdict",

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import Judgment, fmt_date, fmt_num, plural
-from . import Edition, judgments_box
+from . import Edition
 
 THEMES = ("dprk_russia",)
 MILESTONES = ("summit", "agreement_signed", "ratification", "agreement_in_force", "deployment", "statement", "combat")
@@ -42,8 +42,20 @@ def _latest_official(frame: pd.DataFrame) -> pd.Series | None:
     return None if official.empty else official.iloc[-1]
 
 
+def range_text(r: tuple[float, float]) -> str:
+    """'11,000 to 15,000', or 'about 12,000' when every claim gives the same figure."""
+    return f"about {fmt_num(r[0])}" if r[0] == r[1] else f"{fmt_num(r[0])} to {fmt_num(r[1])}"
+
+
+def _who(frame: pd.DataFrame) -> str:
+    """'ROK NIS, Ukraine (Zelensky) and 3 others': the claimants of ``frame``, first to last."""
+    names = list(dict.fromkeys(frame["claimant"]))
+    return names[0] if len(names) == 1 else ", ".join(names[:2]) + (
+        f" and {plural(len(names) - 2, 'other')}" if len(names) > 2 else "")
+
+
 def judgments(ed: Edition) -> list[Judgment]:
-    """Key judgments for the alliance brief, from what was known on ``as_of``."""
+    """Key judgments for the alliance brief (at most five), from what was known on ``as_of``."""
     found = []
     signed, in_force = ed.event("ev_20240619_treaty_signed"), ed.event("ev_20241204_treaty_in_force")
     summit = ed.event("ev_20230913_kim_putin_vostochny_summit")
@@ -62,30 +74,35 @@ def judgments(ed: Edition) -> list[Judgment]:
     if (r := span(troops)) is not None:
         acknowledged = ed.event("ev_20250428_dprk_confirms_troops")
         deaths = claims(ed, "dprk_deaths")
-        tail = (f"; the latest death toll cited by Seoul is about {fmt_num(deaths.iloc[-1]['value_best'])}"
-                if not deaths.empty else "")
+        tail = ("" if deaths.empty else f"; the latest death toll, from {deaths.iloc[-1]['claimant']}, is about "
+                f"{fmt_num(deaths.iloc[-1]['value_best'])}")
         found.append(Judgment(
             f"North Korean troops will very likely stay committed to Russia's war: estimates put the force at "
-            f"{fmt_num(r[0])} to {fmt_num(r[1])} from {troops['claimant'].nunique()} claimants{tail}.",
+            f"{range_text(r)} ({_who(troops)}){tail}.",
             "moderate" if acknowledged is not None else "low",
-            ("Both governments acknowledged the deployment in April 2025, but only Seoul and Kyiv give numbers."
-             if acknowledged is not None else "The figures come from ROK and Ukrainian intelligence; "
-             "neither Moscow nor Pyongyang had confirmed the deployment.")))
+            (f"Pyongyang acknowledged the deployment on {fmt_date(acknowledged['date_start'])}, but gives no "
+             "numbers; every figure comes from foreign governments, media or analysts."
+             if acknowledged is not None else "Neither Moscow nor Pyongyang had confirmed the deployment; the "
+             "figures come from foreign intelligence.")))
     shells = claims(ed, "dprk_shells")
     if (latest := _latest_official(shells)) is not None:
+        first = shells.iloc[0]
+        history = ("" if first["claim_id"] == latest["claim_id"]
+                   else f", up from {_value(first)} in the first estimate ({fmt_date(first['claim_date'], 'month')})")
         found.append(Judgment(
             f"North Korean shell deliveries are very likely in the millions of rounds: the latest estimate "
-            f"({latest['claimant']}, {fmt_date(latest['claim_date'])}) is {_value(latest)} rounds, up from "
-            f"{_value(shells.iloc[0])} in the first estimate.",
+            f"({latest['claimant']}, {fmt_date(latest['claim_date'])}) is {_value(latest)} rounds{history}.",
             "moderate", "Estimates convert counted containers into rounds, so they move with the assumed load "
                         "per container."))
     share = claims(ed, "dprk_share_russian_ammo")
     if not share.empty:
-        r = span(share)
+        figures = (f"{fmt_num(span(share)[0])}–{fmt_num(span(share)[1])}%" if span(share)[0] != span(share)[1]
+                   else f"{fmt_num(span(share)[0])}%")
         found.append(Judgment(
             f"It is likely that North Korean ammunition covers a large part of Russia's artillery fire, but the "
-            f"figures ({fmt_num(r[0])}–{fmt_num(r[1])}%) rest on {plural(len(share), 'estimate')} without a stated method.",
-            "low", "One figure is from anonymous officials and one from the source analysis."))
+            f"figures ({figures}) rest on {plural(len(share), 'estimate')} without a stated method.",
+            "low", "Source: " + "; ".join(f"{c} ({str(t).replace('_', ' ')})"
+                                          for c, t in zip(share["claimant"], share["claimant_type"])) + "."))
     inbound = ed.known(data.flows())
     inbound = inbound[inbound["direction"] == "russia_to_dprk"]
     if len(inbound) >= 2:
@@ -95,29 +112,35 @@ def judgments(ed: Edition) -> list[Judgment]:
             f"to the DPRK, {len(confirmed)} of them reported by governments or monitors.",
             "low", "Most transfers to the DPRK are reported once, by one intelligence service or monitor."))
     missiles = claims(ed, "dprk_ballistic_missiles")
-    if (r := span(missiles)) is not None:
-        first = missiles.iloc[0]
+    if (r := span(missiles)) is not None and len(found) < 5:
+        counts = "; ".join(f"{_value(row)} ({row['claimant']}, {fmt_date(row['claim_date'], 'month')})"
+                           for _, row in missiles.iterrows())
         found.append(Judgment(
-            f"North Korean ballistic missiles are very likely part of Russia's strikes on Ukraine: estimates run from "
-            f"at least {fmt_num(r[0])} ({first['claimant']}, {fmt_date(first['claim_date'], 'month')}) to "
-            f"{fmt_num(r[1])} missiles.", "moderate", "Ukraine has shown debris; the counts are not independently checked."))
+            f"North Korean ballistic missiles are very likely part of Russia's strikes on Ukraine: the counts "
+            f"reported are {counts}.",
+            "moderate", "The counts come from the claimants named and are not independently checked."))
     return found
 
 
 def header(ed: Edition):
     """Title stating the judgment and the bottom line, as known on ``as_of``."""
     troops = span(claims(ed, "dprk_troops_in_russia"))
-    if ed.event("ev_20240619_treaty_signed") is not None and troops:
+    signed = ed.event("ev_20240619_treaty_signed")
+    inbound = ed.known(data.flows())
+    reported = inbound[(inbound["direction"] == "russia_to_dprk") & (inbound["status"] != "alleged")]
+    paid = [ITEMS[i].lower() for i in dict.fromkeys(reported["item"])]
+    payment = f"; Russia pays in {', '.join(paid[:-1])} and {paid[-1]}" if len(paid) >= 2 else ""
+    if signed is not None and troops:
         title = "Pyongyang and Moscow have moved from arms trade to a wartime alliance"
-        line = (f"A treaty, North Korean troops ({fmt_num(troops[0])}–{fmt_num(troops[1])} by the estimates held) "
-                "and millions of shells now bind the DPRK to Russia's war; Russia pays in technology, fuel and "
-                "diplomatic cover.")
-    elif ed.event("ev_20240619_treaty_signed") is not None:
+        line = (f"A treaty, North Korean troops ({range_text(troops)} by the estimates held) and shells bind "
+                f"the DPRK to Russia's war{payment}.")
+    elif signed is not None:
         title = "Pyongyang and Moscow have put their arms trade under a treaty"
-        line = "The June 2024 treaty formalises a relationship built on North Korean shells for Russia's war."
+        line = (f"The treaty of {fmt_date(signed['date_start'])} formalises a relationship built on North Korean "
+                f"munitions for Russia's war{payment}.")
     elif not ed.events(*THEMES).empty:
         title = "Pyongyang is becoming an arms supplier to Russia's war"
-        line = "Summits and shell deliveries point to a deepening, still informal, military relationship."
+        line = "Summits and munitions deliveries point to a deepening, still informal, military relationship."
     else:
         title = "No DPRK–Russia military alignment was on record yet"
         line = f"The dataset holds no DPRK–Russia reporting for {ed.period}."
@@ -125,13 +148,13 @@ def header(ed: Edition):
 
 
 def key_judgments(ed: Edition):
-    return judgments_box(judgments(ed), ed.as_of)
+    return brief.key_judgments(judgments(ed), ed.as_of)
 
 
 def timeline(ed: Edition):
     events = ed.events(*THEMES)
     events = events[events["event_type"].isin(MILESTONES)]
-    title = (f"{len(events)} milestones took the relationship from summit to alliance" if len(events)
+    title = (f"{plural(len(events), 'milestone')} in the DPRK–Russia relationship" if len(events)
              else "No DPRK–Russia milestone on record")
     return brief.chart(charts.timeline(events, title, f"DPRK–Russia milestones, {ed.period}; by date of event",
                                        lane="event_type", as_of=ed.as_of))

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import fmt_date
-from . import Edition, alliance, crosscheck_table, judgments_box, russia_policy, seoul, trilateral
+from . import Edition, alliance, crosscheck_table, russia_policy, seoul, trilateral
 
 THEMES = ("dprk_russia", "seoul_response", "trilateral_trump", "seoul_russia", "inter_korean", "dprk_military")
 MODULES = (alliance, seoul, trilateral, russia_policy)
@@ -26,16 +26,19 @@ def header(ed: Edition):
                             f"The dataset holds nothing published by {fmt_date(ed.as_of)}.")
     flags = {t: brief.trend(known[known["theme"] == t], ed.previous_edition, ed.as_of) for t in THEMES}
     worse = [brief.THEME_NAMES[t] for t, f in flags.items() if f == "deteriorated"]
-    title = ("The DPRK–Russia alliance is reshaping the peninsula faster than Seoul's outreach can offset"
-             if ed.event("ev_20241018_nis_troop_dispatch") is not None
-             else "Moscow's turn to Pyongyang is changing the security picture around Korea")
+    if ed.event(seoul.LEE_INAUGURATED) is not None and ed.event("ev_20241018_nis_troop_dispatch") is not None:
+        title = "The DPRK–Russia alliance is reshaping the peninsula faster than Seoul's outreach can offset"
+    elif ed.event("ev_20241018_nis_troop_dispatch") is not None:
+        title = "North Korean troops in Russia's war are reshaping the security picture around Korea"
+    else:
+        title = "Moscow's turn to Pyongyang is changing the security picture around Korea"
     line = (f"Since the last edition ({fmt_date(ed.previous_edition)}), the record deteriorated on "
             f"{len(worse)} of {len(flags)} themes" + (f": {', '.join(worse)}." if worse else "."))
     return brief.header(title, line)
 
 
 def key_judgments(ed: Edition):
-    return judgments_box(judgments(ed), ed.as_of)
+    return brief.key_judgments(judgments(ed), ed.as_of)
 
 
 def timeline(ed: Edition):

@@ -7,8 +7,8 @@ import re
 import pandas as pd
 
 from .. import brief, charts, data
-from ..brief import Judgment, fmt_date
-from . import Edition, check, judgments_box
+from ..brief import Judgment, fmt_date, plural
+from . import Edition, check
 
 THEMES = ("seoul_russia",)
 
@@ -48,7 +48,7 @@ def judgments(ed: Edition) -> list[Judgment]:
     if not ships.empty:
         found.append(Judgment(
             f"Shipping is likely to stay the main channel of sanctions friction with Moscow: Seoul has designated "
-            f"{int(ships['vessels'].sum())} vessels in {len(ships)} rounds for carrying DPRK arms, workers or oil.",
+            f"{plural(int(ships['vessels'].sum()), 'vessel')} in {plural(len(ships), 'round')} tied to the DPRK.",
             "moderate", "Designations are official; the wider traffic through Korean ports is not measured here."))
     wi = ed.event("ev_20250604_wi_named_nsa")
     if wi is not None:
@@ -63,13 +63,26 @@ def judgments(ed: Edition) -> list[Judgment]:
 
 
 def header(ed: Edition):
+    totals = _rok_totals(ed)
+    trend = ""
+    if len(totals) >= 2:
+        peak, last = totals.loc[totals["value"].idxmax()], totals.iloc[-1]
+        trend = (f"trade stood at ${last['value']:.1f}bn in {last['year']}, against a peak of "
+                 f"${peak['value']:.1f}bn in {peak['year']}" if last["year"] != peak["year"]
+                 else f"trade peaked at ${peak['value']:.1f}bn in {peak['year']}")
+    items = ed.known(data.indicators())
+    items = items[items["indicator_id"] == "rok_export_control_items"]
+    controls = (f"the export-control list held {int(items['value'].iloc[-1]):,} items by {items['period'].iloc[-1]}"
+                if not items.empty else "")
+    facts = "; ".join(part for part in (trend, controls) if part)
     if ed.event("ev_20250604_wi_named_nsa") is not None:
         title = "Seoul is keeping a door open to Moscow while its sanctions stay in place"
-        line = ("A Russia hand now advises President Lee; trade has fallen far below its peak, and export controls "
-                "and ship designations still bind.")
-    elif not ed.events(*THEMES).empty or not trade(ed).empty:
-        title = "Seoul has aligned with Western export controls on Russia"
-        line = "Trade has fallen from its peak while the export-control list grows."
+        line = f"A former ambassador to Moscow now advises President Lee; {facts}." if facts else \
+            "A former ambassador to Moscow now advises President Lee."
+    elif facts:
+        title = "Seoul has aligned with Western export controls on Russia" if controls else \
+            "Seoul's trade with Russia is on record"
+        line = facts[0].upper() + facts[1:] + "."
     else:
         title = "No ROK–Russia reporting was on record yet"
         line = f"The dataset holds no ROK–Russia reporting for {ed.period}."
@@ -77,7 +90,7 @@ def header(ed: Edition):
 
 
 def key_judgments(ed: Edition):
-    return judgments_box(judgments(ed), ed.as_of)
+    return brief.key_judgments(judgments(ed), ed.as_of)
 
 
 def trade_chart(ed: Edition):
@@ -125,7 +138,7 @@ def sanctions(ed: Edition):
     frame = frame[frame["target"].str.contains("Russia", na=False)].sort_values("announced")
     return brief.table(frame, {"announced": "Announced", "kind": "Kind", "target": "Target", "vessels": "Vessels",
                                "items_added": "Items added", "items_total": "Items listed"},
-                       "Measures touching Russia since 2022",
+                       "ROK measures touching Russia",
                        formats={"kind": lambda r: str(r["kind"]).replace("_", " ")})
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import brief, charts, data
-from ..brief import Judgment, fmt_date, fmt_num
-from . import Edition, check, judgments_box
+from ..brief import Judgment, fmt_date, plural
+from . import Edition, check
 
 THEMES = ("seoul_response", "inter_korean")
 LEE_INAUGURATED = "ev_20250604_lee_inauguration"
@@ -53,17 +53,16 @@ def judgments(ed: Edition) -> list[Judgment]:
             f"({last['period']}), up {growth:.0f}%.",
             "high", "The figures are enacted budgets reported by the ROK government and Korean media."))
     start = lee_start(ed)
-    if start is not None:
-        events = ed.known(data.events())
-        eased = events[(events["date_start"] >= start) & (events["theme"] == "seoul_response")
-                       & (events["security_effect"] == "eases")]
-        rebuffs = events[(events["date_start"] >= start) & (events["theme"] == "inter_korean")
-                         & (events["security_effect"] == "worsens")]
-        latest = "" if rebuffs.empty else f", most recently on {fmt_date(rebuffs['date_start'].max())}"
+    events = ed.known(data.events())
+    since_lee = events[events["date_start"] >= start] if start is not None else events.iloc[0:0]
+    eased = since_lee[(since_lee["theme"] == "seoul_response") & (since_lee["security_effect"] == "eases")]
+    rebuffs = since_lee[(since_lee["theme"] == "inter_korean") & (since_lee["security_effect"] == "worsens")]
+    if not rebuffs.empty:  # judged only once Pyongyang has answered in public
         found.append(Judgment(
             f"Pyongyang is very unlikely to take up President Lee's offers in the coming months: since "
-            f"{fmt_date(start)} Seoul took {len(eased)} steps to ease tension and the North answered with "
-            f"{len(rebuffs)} public rejections{latest}.",
+            f"{fmt_date(start)} Seoul took {plural(len(eased), 'step')} to ease tension and the North answered "
+            f"with {plural(len(rebuffs), 'public rejection')}, most recently on "
+            f"{fmt_date(rebuffs['date_start'].max())}.",
             "moderate", "The rejections are on the record in KCNA and official statements; Pyongyang's private "
                         "channels are unknown."))
     sanctions = ed.known(data.sanctions())
@@ -73,25 +72,34 @@ def judgments(ed: Edition) -> list[Judgment]:
             f"Seoul will likely keep its sanctions on DPRK–Russia networks in place: {len(rounds)} designation "
             f"rounds since {fmt_date(rounds['announced'].min(), 'month')} named {int(rounds['individuals'].sum())} "
             f"individuals, {int(rounds['entities'].sum())} entities and {int(rounds['vessels'].sum())} vessels.",
-            "moderate", "Designations are official; whether the Lee government adds more is a policy choice "
-                        "not yet visible."))
+            "moderate", "Designations are official; whether Seoul adds more is a policy choice not yet visible."))
     nukes = ed.known(data.polls())
     nukes = nukes[nukes["topic"] == "own_nuclear_weapons"]
     if len(nukes) >= 2:
+        low, high = nukes["value_percent"].min(), nukes["value_percent"].max()
+        outlook = "stay above half" if low > 50 else "stay divided"
         found.append(Judgment(
-            f"Public support for a South Korean nuclear weapon will likely stay above half: {len(nukes)} polls "
+            f"Public support for a South Korean nuclear weapon will likely {outlook}: {len(nukes)} polls "
             f"from {nukes['fieldwork_year'].min()} to {nukes['fieldwork_year'].max()} put it between "
-            f"{nukes['value_percent'].min():.0f}% and {nukes['value_percent'].max():.0f}%.",
+            f"{low:.0f}% and {high:.0f}%.",
             "moderate", "Pollsters and wording differ, so levels are not strictly comparable across polls."))
     return found
 
 
 def header(ed: Edition):
     start = lee_start(ed)
-    if start is not None:
-        title = "Seoul has swung from pressure to outreach, and Pyongyang is not answering"
+    events = ed.known(data.events())
+    rebuffs = 0 if start is None else int(((events["date_start"] >= start) & (events["theme"] == "inter_korean")
+                                           & (events["security_effect"] == "worsens")).sum())
+    if start is not None and rebuffs:
+        title = "Seoul has swung from pressure to outreach, and Pyongyang is rebuffing it"
         line = (f"Under President Yoon Seoul armed, sanctioned and aligned; since {fmt_date(start)} President Lee has "
-                "eased pressure on the North without a response, while the defence build-up continues.")
+                f"eased pressure on the North and met {plural(rebuffs, 'public rejection')}, while the defence "
+                "build-up continues.")
+    elif start is not None:
+        title = "Seoul has swung from pressure to outreach"
+        line = (f"Since {fmt_date(start)} President Lee has eased pressure on the North; Pyongyang had not yet "
+                "answered in public.")
     elif not ed.events(*THEMES).empty:
         title = "Seoul is answering the DPRK–Russia alignment with deterrence and sanctions"
         line = "President Yoon's government is raising defence spending, sanctioning arms networks and aligning with allies."
@@ -102,7 +110,7 @@ def header(ed: Edition):
 
 
 def key_judgments(ed: Edition):
-    return judgments_box(judgments(ed), ed.as_of)
+    return brief.key_judgments(judgments(ed), ed.as_of)
 
 
 def budget_chart(ed: Edition):
@@ -110,8 +118,9 @@ def budget_chart(ed: Edition):
     frame = frame[frame["period"] >= str(pd.Timestamp(ed.since).year - 2)]
     enacted = _enacted(frame)
     if len(enacted) >= 2:
-        title = (f"The defence budget rose every year, to KRW {enacted.iloc[-1]['value']:.1f} trillion "
-                 f"in {enacted.iloc[-1]['period']}")
+        rising = "rose every year" if enacted["value"].is_monotonic_increasing else "reached"
+        title = (f"The enacted defence budget {rising}{', to' if rising != 'reached' else ''} KRW "
+                 f"{enacted.iloc[-1]['value']:.1f} trillion in {enacted.iloc[-1]['period']}")
     else:
         title = "Too few budget figures on record to show a trend"
     return brief.chart(charts.budget_by_stage(frame, title, "ROK defence budget by year and budget stage, KRW trillion "

@@ -6,11 +6,19 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import Judgment, fmt_date, plural
-from . import Edition, judgments_box
+from . import Edition
 
 THEMES = ("trilateral_trump",)
-TRUMP_ERA = pd.Timestamp("2025-01-01")  # the source analysis dates Trump's return to "early 2025"
+# Trump's first statement on Korea in his second term opens the "Trump factor" (the source analysis
+# dates his return to "early 2025"); the date comes from the events table.
+TRUMP_OPENS = "ev_20250120_trump_kim_nuclear_power"
 MILESTONES = ("summit", "agreement_signed", "deployment", "statement", "visit", "exercise", "trade_measure", "incident")
+
+
+def trump_start(ed: Edition) -> pd.Timestamp | None:
+    """Date the Trump factor opens, if it was known on ``as_of``."""
+    event = ed.event(TRUMP_OPENS)
+    return None if event is None else event["date_start"]
 
 
 def exercises(ed: Edition) -> pd.DataFrame:
@@ -23,8 +31,9 @@ def judgments(ed: Edition) -> list[Judgment]:
     drills = exercises(ed)
     edge = drills[drills["summary"].str.contains("Freedom Edge", na=False)]
     if len(drills) >= 2:
-        under_trump = drills[drills["date_start"] >= TRUMP_ERA]
-        tail = f" ({len(under_trump)} since the start of 2025)" if len(under_trump) else ""
+        opens = trump_start(ed)
+        under_trump = drills.iloc[0:0] if opens is None else drills[drills["date_start"] >= opens]
+        tail = f" ({len(under_trump)} since {fmt_date(opens, 'month')})" if len(under_trump) else ""
         found.append(Judgment(
             f"Allied exercises will very likely continue on their annual rhythm: the dataset records "
             f"{plural(len(drills), 'major exercise')} since {fmt_date(ed.since, 'month')}{tail}, including "
@@ -33,11 +42,11 @@ def judgments(ed: Edition) -> list[Judgment]:
     framework = ed.event("ev_20240728_tscf_memorandum")
     camp_david = ed.event("ev_20230818_camp_david_summit")
     if camp_david is not None:
-        tail = (f" and the security cooperation memorandum of {fmt_date(framework['date_start'])}"
-                if framework is not None else "")
+        tail = (f" and the security cooperation memorandum of {fmt_date(framework['date_start'])}, which is "
+                "not legally binding" if framework is not None else "")
         found.append(Judgment(
             f"The trilateral machinery is likely to outlast changes of government: it rests on the Camp David "
-            f"commitments of {fmt_date(camp_david['date_start'])}{tail}, although neither is legally binding.",
+            f"commitments of {fmt_date(camp_david['date_start'])}{tail}.",
             "moderate", "The texts are public; their durability under new leaders is an assumption."))
     trade = ed.events(*THEMES)
     trade = trade[trade["event_type"].isin(["trade_measure", "incident"])]
@@ -46,7 +55,8 @@ def judgments(ed: Edition) -> list[Judgment]:
             f"Frictions over trade and investment with Washington are likely to persist: "
             f"{plural(len(trade), 'trade or enforcement dispute')} on record since {fmt_date(trade['date_start'].min(), 'month')}, the latest "
             f"on {fmt_date(trade['date_start'].max())}.",
-            "moderate", "Deals were announced, but their implementation details were still being negotiated."))
+            "moderate", "The disputes are on record; how the announced deals are implemented is not yet visible."
+            if (trade["event_type"] == "trade_measure").any() else "The disputes are on record; no settlement was."))
     rebuff = ed.event("ev_20250921_kim_no_dialogue_seoul")
     apec = ed.event("ev_20251031_apec_gyeongju")
     if rebuff is not None:
@@ -66,13 +76,17 @@ def judgments(ed: Edition) -> list[Judgment]:
 
 
 def header(ed: Edition):
-    if ed.event("ev_20250730_us_rok_tariff_deal") is not None:
+    deal, raid = ed.event("ev_20250730_us_rok_tariff_deal"), ed.event("ev_20250904_georgia_plant_raid")
+    if deal is not None:
         title = "The trilateral military track holds while Trump turns the alliance into a trade negotiation"
-        line = ("Exercises and strategic deployments continue on schedule; tariffs, an immigration raid and an "
-                "investment deal now share the agenda.")
+        agenda = "tariffs, an immigration raid and an investment deal" if raid is not None else "a tariff deal"
+        line = f"Exercises continue on schedule; {agenda} now share the agenda with security."
     elif not ed.events(*THEMES).empty:
-        title = "Washington, Seoul and Tokyo have built a standing trilateral framework"
-        line = "Summits, a nuclear consultative group and a new exercise series answer the DPRK–Russia alignment."
+        events = ed.events(*THEMES)
+        summits = events[events["event_type"].isin(["summit", "agreement_signed"])]
+        title = "Washington, Seoul and Tokyo are building a standing trilateral framework"
+        line = (f"{plural(len(summits), 'summit or agreement')} and {plural(len(exercises(ed)), 'major exercise')} "
+                f"since {fmt_date(ed.since, 'month')} answer the DPRK–Russia alignment.")
     else:
         title = "No trilateral milestone was on record yet"
         line = f"The dataset holds no trilateral reporting for {ed.period}."
@@ -80,7 +94,7 @@ def header(ed: Edition):
 
 
 def key_judgments(ed: Edition):
-    return judgments_box(judgments(ed), ed.as_of)
+    return brief.key_judgments(judgments(ed), ed.as_of)
 
 
 def timeline(ed: Edition):
@@ -94,7 +108,7 @@ def timeline(ed: Edition):
 
 def tempo(ed: Edition):
     drills = exercises(ed)
-    title = (f"Allied exercise tempo held steady: {len(drills)} major exercises on record" if len(drills)
+    title = (f"{plural(len(drills), 'major allied exercise')} on record, {ed.period}" if len(drills)
              else "No exercise on record")
     return brief.chart(charts.exercise_tempo(drills, title, f"Major US–ROK and trilateral exercises, {ed.period}",
                                              as_of=ed.as_of))
@@ -102,10 +116,12 @@ def tempo(ed: Edition):
 
 def milestones(ed: Edition, trump: bool = False):
     events = ed.events(*THEMES)
-    era = events["date_start"] >= TRUMP_ERA
+    opens = trump_start(ed)
+    era = events["date_start"] >= opens if opens is not None else pd.Series(False, index=events.index)
     events = events[era] if trump else events[~era]
-    caption = ("The Trump factor: what changed from January 2025" if trump
-               else "Trilateral and allied milestones before January 2025")
+    caption = (f"The Trump factor: what changed from {fmt_date(opens, 'month')}" if trump and opens is not None
+               else "The Trump factor: not yet on record" if trump
+               else "Trilateral and allied milestones" + (f" before {fmt_date(opens, 'month')}" if opens is not None else ""))
     return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
                                 "confidence": "Confidence"}, caption,
                        formats={"event_type": lambda r: str(r["event_type"]).replace("_", " ")})
