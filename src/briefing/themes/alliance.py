@@ -164,8 +164,7 @@ def milestones(ed: Edition):
     events = ed.events(*THEMES)
     events = events[events["event_type"].isin(MILESTONES)]
     return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
-                                "confidence": "Confidence"}, "Milestones of the DPRK–Russia relationship",
-                       formats={"event_type": lambda r: str(r["event_type"]).replace("_", " ")})
+                                "confidence": "Confidence"}, "Milestones of the DPRK–Russia relationship")
 
 
 def estimates(ed: Edition, quantity: str):
@@ -186,8 +185,7 @@ def estimates_table(ed: Edition, quantities: tuple[str, ...]):
                                "value_best": "Figure", "status": "Status", "method_note": "Method"},
                        "Estimates by claimant, as claimed (never averaged)",
                        formats={"quantity": lambda r: charts.QUANTITY_NAMES[r["quantity"]].capitalize(),
-                                "value_best": lambda r: f"{_value(r)} {r['unit']}",
-                                "status": lambda r: str(r["status"]).replace("_", " ")})
+                                "value_best": lambda r: f"{_value(r)} {r['unit']}"})
 
 
 def ledger(ed: Edition):

@@ -129,8 +129,7 @@ def record(ed: Edition):
     events = ed.known(data.events())
     events = events[events["theme"] == "seoul_russia"].sort_values("date_start")
     return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened"},
-                       "Seoul–Moscow: appointments, export controls and the record",
-                       formats={"event_type": lambda r: str(r["event_type"]).replace("_", " ")})
+                       "Seoul–Moscow: appointments, export controls and the record")
 
 
 def sanctions(ed: Edition):
@@ -138,8 +137,7 @@ def sanctions(ed: Edition):
     frame = frame[frame["target"].str.contains("Russia", na=False)].sort_values("announced")
     return brief.table(frame, {"announced": "Announced", "kind": "Kind", "target": "Target", "vessels": "Vessels",
                                "items_added": "Items added", "items_total": "Items listed"},
-                       "ROK measures touching Russia",
-                       formats={"kind": lambda r: str(r["kind"]).replace("_", " ")})
+                       "ROK measures touching Russia")
 
 
 def changes(ed: Edition):

@@ -139,8 +139,7 @@ def sanctions(ed: Edition):
     return brief.table(frame, {"announced": "Announced", "kind": "Kind", "target": "Target",
                                "individuals": "Individuals", "entities": "Entities", "vessels": "Vessels",
                                "items_total": "Items listed", "summary": "Summary"},
-                       "ROK sanctions designations and export-control steps",
-                       formats={"kind": lambda r: str(r["kind"]).replace("_", " ")})
+                       "ROK sanctions designations and export-control steps")
 
 
 def era_events(ed: Edition, which: str):

@@ -123,8 +123,7 @@ def milestones(ed: Edition, trump: bool = False):
                else "The Trump factor: not yet on record" if trump
                else "Trilateral and allied milestones" + (f" before {fmt_date(opens, 'month')}" if opens is not None else ""))
     return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
-                                "confidence": "Confidence"}, caption,
-                       formats={"event_type": lambda r: str(r["event_type"]).replace("_", " ")})
+                                "confidence": "Confidence"}, caption)
 
 
 def changes(ed: Edition):
