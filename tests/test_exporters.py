@@ -34,9 +34,6 @@ PLACEHOLDER = "No description has been provided for this image"
 # WeasyPrint warns at import when the system lacks libharfbuzz-subset (it falls
 # back to fontTools). Environment-specific and harmless, so allowed by name
 # only, on the tests that import WeasyPrint.
-weasyprint_import = pytest.mark.filterwarnings(
-    "ignore:HarfBuzz-Subset will be required by future versions of WeasyPrint:DeprecationWarning"
-)
 # 1x1 transparent PNG.
 PIXEL = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg"
@@ -336,7 +333,6 @@ def test_data_text_is_escaped():
 # --- PDF ---------------------------------------------------------------------------
 
 
-@weasyprint_import
 def test_pdf_has_marking_and_page_numbers(long_pdf):
     pages = [page.extract_text() for page in long_pdf.pages]
     count = len(pages)
@@ -349,7 +345,6 @@ def test_pdf_has_marking_and_page_numbers(long_pdf):
     assert "North Korea holds defence spending" in pages[1]
 
 
-@weasyprint_import
 def test_pdf_metadata_from_head(long_pdf):
     info = long_pdf.metadata
     assert info["/Title"] == "North Korea holds defence spending at 15.9% of its budget"
@@ -363,7 +358,6 @@ def test_pdf_metadata_from_head(long_pdf):
     assert long_pdf.trailer["/Root"]["/Lang"] == "en"
 
 
-@weasyprint_import
 def test_pdf_outline_from_headings(long_pdf):
     outline = long_pdf.outline
     assert outline
@@ -372,14 +366,12 @@ def test_pdf_outline_from_headings(long_pdf):
     assert "Section 1" in nested and "Sources" in nested
 
 
-@weasyprint_import
 def test_pdf_is_tagged_for_accessibility(long_pdf):
     root = long_pdf.trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"]
     assert "/StructTreeRoot" in root
 
 
-@weasyprint_import
 def test_pdf_engine_never_fetches(monkeypatch):
     remote, local = "http://127.0.0.1:9/x.png", "file:///etc/passwd"
     nb = notebook(
@@ -414,7 +406,6 @@ def test_pdf_engine_never_fetches(monkeypatch):
     assert "Fetch test" in text and "root:" not in text
 
 
-@weasyprint_import
 def test_missing_korean_font_warns_once(monkeypatch, caplog):
     monkeypatch.setattr(exporters, "korean_font_installed", lambda: False)
     exporters._warn_no_korean_font.cache_clear()
