@@ -31,9 +31,6 @@ NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 EXECUTED = NOTEBOOKS / "executed_brief.ipynb"
 PLACEHOLDER = "No description has been provided for this image"
 
-# WeasyPrint warns at import when the system lacks libharfbuzz-subset (it falls
-# back to fontTools). Environment-specific and harmless, so allowed by name
-# only, on the tests that import WeasyPrint.
 # 1x1 transparent PNG.
 PIXEL = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kg"
