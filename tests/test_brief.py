@@ -81,3 +81,11 @@ def test_trend_flags_net_worsening_and_easing():
 def test_new_since_is_half_open():
     frame = pd.DataFrame({"reported_on": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-02-01", "2025-02-02"])})
     assert list(brief.new_since(frame, "2025-01-01", "2025-02-01").index) == [1, 2]
+
+
+def test_reader_notes_drop_curation_bookkeeping():
+    note = "Peak year; reported_on approximated (source date not in the research): day after the period."
+    assert brief.reader_note(note) == "Peak year"
+    assert brief.reader_note("Rounded figure.") == "Rounded figure."
+    html = brief.table(pd.DataFrame({"note": [note]}), {"note": "Note"}, "Notes").data
+    assert "reported_on" not in html and "Peak year" in html

@@ -73,6 +73,18 @@ def label(value: str) -> str:
     return value.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", value) else value
 
 
+_CURATION = ("reported_on", "research", "earliest possible", "first day of the", "source date")
+
+
+def reader_note(note) -> str:
+    """A data note without the curators' bookkeeping (how ``reported_on`` was set, what the research saw)."""
+    if note is None or pd.isna(note):
+        return "–"
+    parts = [p.rstrip(";") for p in re.split(r"(?<=[.;])\s+", str(note))]
+    kept = [p for p in parts if not any(word in p.lower() for word in _CURATION)]
+    return " ".join(kept).strip().rstrip(";") or "–"
+
+
 def fmt_num(value, digits: int = 0) -> str:
     if value is None or pd.isna(value):
         return "–"
@@ -203,6 +215,8 @@ def table(frame: pd.DataFrame, columns: dict[str, str], caption: str, *, sources
             value = row[col]
             if col in formats:
                 text = formats[col](row)
+            elif col == "note":
+                text = reader_note(value)
             elif pd.api.types.is_datetime64_any_dtype(frame[col]):
                 text = fmt_date(value, row.get("date_precision", "day") if col == "date_start" else "day")
             elif pd.api.types.is_float_dtype(frame[col]):
