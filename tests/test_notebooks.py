@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -144,6 +145,9 @@ def test_real_briefs_render_offline_html_and_paged_pdf(tmp_path, monkeypatch):
     page = (folder / "04-seoul-russia-policy.html").read_text()
     assert offline_violations(page) == [] and offline_violations((root / "briefs" / "index.html").read_text()) == []
     assert page.count("<h1") == 1 and '<html lang="en"' in page
+    levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", page)]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), "no skipped heading level"
+    assert "<th" in page and 'scope="col"' in page
     assert 'alt="No description has been provided' not in page
     reader = PdfReader(folder / "04-seoul-russia-policy.pdf")
     first, last = reader.pages[0].extract_text(), reader.pages[-1].extract_text()
