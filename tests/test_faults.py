@@ -76,13 +76,17 @@ def test_kill_9_mid_run_leaves_every_published_edition_whole(project):
 
 def test_two_runs_started_together_never_interleave(project):
     env = {**os.environ, "BRIEFING_DATA": str(project / "data")}
-    procs = [subprocess.Popen([*CLI, "render", "--force", "--format", "html"], cwd=project, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(p.wait(), p.communicate()[1]) for p in procs]
-    codes = sorted(code for code, _ in results)
-    assert codes == [0, 2], results
-    loser = next(err for code, err in results if code == 2)
-    assert "another render holds" in loser and "--wait" in loser
+    cmd = [*CLI, "render", "--force", "--format", "html"]
+    first = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock_info = project / "briefs" / ".lock.json"
+    deadline = time.monotonic() + 60
+    while not lock_info.exists() and time.monotonic() < deadline:  # the first run holds the lock now
+        time.sleep(0.05)
+    second = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    _, first_err = first.communicate()
+    results = [(first.returncode, first_err), (second.returncode, second.stderr)]
+    assert [code for code, _ in results] == [0, 2], results
+    assert "another render holds" in second.stderr and "--wait" in second.stderr
     waited = [subprocess.Popen([*CLI, "render", "--force", "--format", "html", "--wait", "120"], cwd=project,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     assert [p.communicate() and p.returncode for p in waited] == [0, 0]
