@@ -89,8 +89,12 @@ def table_hashes(names=None) -> dict[str, str]:
     return {name: data.table_hash(name) for name in sorted(set(names))}
 
 
-def is_current(edition, published: Path, key: str) -> bool:
-    """True when ``published`` (the edition folder) was rendered from the same inputs."""
+def is_current(published: Path, key: str, hashes: dict[str, str]) -> bool:
+    """True when the edition in ``published`` was rendered from the same inputs.
+
+    ``hashes`` are the tables' content hashes now; the edition's record holds
+    those of the tables it read when it was rendered.
+    """
     record_path = published / publish.RECORD
     if not record_path.is_file():
         return False
@@ -100,6 +104,6 @@ def is_current(edition, published: Path, key: str) -> bool:
             return False
         if not all((published / name).is_file() for name in record.get("files", [])):
             return False
-        return record.get("tables", {}) == table_hashes(record.get("tables", {}))
-    except (ValueError, KeyError, OSError):
+        return all(hashes.get(name) == digest for name, digest in record.get("tables", {}).items())
+    except (ValueError, KeyError, OSError, AttributeError):
         return False

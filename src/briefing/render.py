@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from . import cache, catalog, datapackage as data, publish, validate
+from . import cache, catalog, publish, validate
 from .execute import BuildResult, build, git_sha, warm_up
 
 
@@ -64,10 +64,12 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
     briefs = paths["briefs"]
     with publish.locked(briefs, wait):
         started, clock = publish.now(), time.perf_counter()
-        provenance = {"git_sha": git_sha(root), "data_hash": _data_hash()}
-        keys = {e.label: cache.static_key(e) for e in editions}
         hashes = cache.table_hashes()  # the inputs as they are now, before any build reads them
-        todo = [e for e in editions if force or not cache.is_current(e, briefs / e.folder, keys[e.label])]
+        provenance = {"git_sha": git_sha(root),
+                      "data_hash": hashlib.sha256("".join(hashes.values()).encode()).hexdigest()[:16]}
+        keys = {e.label: cache.static_key(e) for e in editions}
+        todo = [e for e in editions
+                if force or not cache.is_current(briefs / e.folder, keys[e.label], hashes)]
         entries = {e.label: _entry(e, "cached") for e in editions if e not in todo}
         if on_plan:
             on_plan([_entry(e, "queued" if e in todo else "cached") for e in editions])
@@ -90,13 +92,6 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
     return report
 
 
-def _data_hash() -> str:
-    digest = hashlib.sha256()
-    for name in data.resources():
-        digest.update(data.table_hash(name).encode())
-    return digest.hexdigest()[:16]
-
-
 def _entry(edition: catalog.Edition, status: str, **extra) -> dict:
     return {"brief": edition.slug, "edition": edition.name, "as_of": edition.as_of,
             "folder": edition.folder.as_posix(), "status": status, "cache_hit": status == "cached",
@@ -106,17 +101,14 @@ def _entry(edition: catalog.Edition, status: str, **extra) -> dict:
 def _run(todo, staging: Path, jobs: int | None, timeout: int, provenance: dict):
     """Yield :class:`BuildResult` as builds finish, one process per edition.
 
-    A process per edition (at most ``jobs`` at once) means a build that kills
-    its own process fails only itself.  Heavy modules are imported and the
-    HTML exporter is built here, before forking, so each child starts warm.
+    A process per edition (at most ``jobs`` at once), even with one job, means
+    a build that kills its own process fails only itself.  Heavy modules are
+    imported and the HTML exporter is built here, before forking, so each
+    child starts warm.
     """
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if not todo:
         return
-    if jobs == 1:
-        for edition in todo:
-            yield build(edition, staging / edition.folder, timeout=timeout, provenance=provenance)
-        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     warm_up()
     context = multiprocessing.get_context("fork")
     pending, running = list(todo), {}
