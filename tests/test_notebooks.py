@@ -154,4 +154,6 @@ def test_real_briefs_render_offline_html_and_paged_pdf(tmp_path, monkeypatch):
     assert "TLP:CLEAR" in first and f"Page 1 of {len(reader.pages)}" in first
     assert f"Page {len(reader.pages)} of {len(reader.pages)}" in last
     assert reader.metadata.title.startswith("Seoul is keeping a door open to Moscow")
+    assert reader.metadata.subject.startswith("A former ambassador to Moscow now advises President Lee")
+    assert "export controls" in reader.metadata["/Keywords"]
     assert reader.outline, "bookmarks from headings"

@@ -11,6 +11,7 @@ catalog is loaded, so a typo fails the whole run before any kernel starts.
     briefs:
       01-dprk-russia-alliance:
         notebook: 01-dprk-russia-alliance.ipynb
+        keywords: [DPRK, Russia, alliance]
         editions:
           current: {}
           mid-2024: {as_of: "2024-06-30", previous_edition: "2024-03-31"}
@@ -39,6 +40,7 @@ class Edition:
     notebook: Path
     parameters: dict[str, Any] = field(hash=False)
     formats: tuple[str, ...] = FORMATS
+    keywords: tuple[str, ...] = ()
 
     @property
     def as_of(self) -> str:
@@ -60,6 +62,7 @@ class Brief:
     notebook: Path
     editions: dict[str, dict[str, Any]]
     formats: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
 
 
 def load(path: Path) -> list[Brief]:
@@ -76,7 +79,7 @@ def load(path: Path) -> list[Brief]:
         entry = entry or {}
         if not isinstance(entry, dict):
             raise CatalogError(f"{path}: brief {slug!r}: expected a mapping (notebook, editions, formats)")
-        unknown = set(entry) - {"notebook", "editions", "formats"}
+        unknown = set(entry) - {"notebook", "editions", "formats", "keywords"}
         if unknown:
             raise CatalogError(f"{path}: brief {slug!r}: unknown key(s) {sorted(unknown)}")
         notebook = path.parent / entry.get("notebook", f"{slug}.ipynb")
@@ -86,7 +89,11 @@ def load(path: Path) -> list[Brief]:
         if not isinstance(editions, dict) or not all(isinstance(v or {}, dict) for v in editions.values()):
             raise CatalogError(f"{path}: brief {slug!r}: editions must map a name to parameters")
         formats = check_formats(entry.get("formats", default_formats), f"{path}: brief {slug!r}")
-        briefs.append(Brief(slug, notebook, {k: dict(v or {}) for k, v in editions.items()}, formats))
+        keywords = entry.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            raise CatalogError(f"{path}: brief {slug!r}: keywords must be a list of words")
+        briefs.append(Brief(slug, notebook, {k: dict(v or {}) for k, v in editions.items()}, formats,
+                            tuple(keywords)))
     return briefs
 
 
@@ -117,7 +124,8 @@ def editions(briefs: list[Brief], names: tuple[str, ...] = (), overrides: dict[s
             resolved = parameters.resolve(brief.notebook, {**values, **(overrides or {})})
             if "as_of" not in resolved:
                 raise CatalogError(f"{brief.notebook.name}: declares no 'as_of' parameter")
-            result.append(Edition(brief.slug, name, brief.notebook, resolved, formats or brief.formats))
+            result.append(Edition(brief.slug, name, brief.notebook, resolved, formats or brief.formats,
+                                  brief.keywords))
     seen = {}
     for edition in result:
         if (other := seen.setdefault(edition.folder, edition)) is not edition:

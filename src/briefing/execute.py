@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -97,7 +98,8 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         result.tables = sorted(set(Path(trace_path).read_text().split()))
         nb = nbformat.read(executed, as_version=4)
         result.title = _title(nb)
-        nb.metadata["briefing"] = {**_metadata(edition, provenance), "title": result.title}
+        nb.metadata["briefing"] = {**_metadata(edition, provenance), "title": result.title,
+                                   "description": _output_text(nb, r'<p class="standfirst">(.*?)</p>')}
         nbformat.write(nb, executed)
         result.files += _export(nb, edition.formats, staging, edition.slug)
         result.status = "ok"
@@ -115,13 +117,8 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
 
 def _title(nb) -> str | None:
     """The brief's one ``h1``: generated in an output, else a visible markdown ``# `` line."""
-    import re
-
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            found = re.search(r"<h1[^>]*>(.*?)</h1>", str(output.get("data", {}).get("text/html", "")), re.S)
-            if found:
-                return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+    if found := _output_text(nb, r"<h1[^>]*>(.*?)</h1>"):
+        return found
     for cell in nb.cells:
         if cell.cell_type == "markdown" and "remove-cell" not in cell.metadata.get("tags", []):
             for line in cell.source.splitlines():
@@ -130,11 +127,21 @@ def _title(nb) -> str | None:
     return None
 
 
+def _output_text(nb, pattern: str) -> str | None:
+    """Plain text of the first HTML output element matching ``pattern`` (one group)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            found = re.search(pattern, str(output.get("data", {}).get("text/html", "")), re.S)
+            if found:
+                return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+    return None
+
+
 def _metadata(edition, provenance: dict) -> dict:
     p = edition.parameters
     return {"slug": edition.slug, "edition": f"{edition.slug}/{edition.as_of}", "as_of": p["as_of"],
             "since": min(p.get("since") or p["as_of"], p["as_of"]), "previous_edition": p.get("previous_edition"),
-            "marking": p.get("marking", "TLP:CLEAR"), "language": "en",
+            "marking": p.get("marking", "TLP:CLEAR"), "language": "en", "keywords": list(edition.keywords),
             "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "generator": f"peninsula-briefs {__version__}", **provenance}
 
