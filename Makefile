@@ -18,6 +18,7 @@ setup: $(STAMP) fonts
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name peninsula-briefs --display-name "Python (peninsula briefs)" >/dev/null
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -6,14 +6,18 @@ import pandas as pd
 import pytest
 
 from briefing import brief, data
+from briefing.edition import Window
 
 
 @pytest.fixture
 def fixture_data(data_copy, monkeypatch):
     monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
-    brief.reset()
-    yield data_copy
-    brief.reset()
+    return data_copy
+
+
+@pytest.fixture
+def ed():
+    return Window.checked("2025-06-30", marking="TLP:CLEAR")
 
 
 def test_judgment_needs_exactly_one_likelihood_term():
@@ -43,30 +47,30 @@ def test_key_judgments_box_has_three_to_five_and_separate_confidence():
     assert early.count("<li>") == 2 and "Too little had been reported by 30 Jun 2019" in early
 
 
-def test_table_escapes_hostile_text(fixture_data):
+def test_table_escapes_hostile_text(fixture_data, ed):
     frame = pd.DataFrame({"summary": ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']})
-    html = brief.table(frame, {"summary": "Summary"}, "Hostile").data
+    html = brief.table(ed, frame, {"summary": "Summary"}, "Hostile").data
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_source_line_names_publisher_claimant_date_and_flags_state_media(fixture_data):
-    line = brief.source_line(data.events())
+def test_source_line_names_publisher_claimant_date_and_flags_state_media(fixture_data, ed):
+    line = brief.source_line(ed, data.events())
     assert line == "Sources: KBS World (ROK NIS), 18 Oct 2024; KCNA, 28 Apr 2025 [state media]."
 
 
-def test_sources_cited_lists_what_was_shown_only(fixture_data):
-    brief.source_line(data.known_on(data.events(), "2024-12-31"))
-    html = brief.sources_cited().data
+def test_sources_cited_lists_what_was_shown_only(fixture_data, ed):
+    brief.source_line(ed, data.known_on(data.events(), "2024-12-31"))
+    html = brief.sources_cited(ed).data
     assert 'id="src-kbs_a"' in html and "kcna_b" not in html
 
 
-def test_sources_cited_links_only_web_urls(fixture_data):
+def test_sources_cited_links_only_web_urls(fixture_data, ed):
     path = fixture_data / "sources.csv"
     path.write_text(path.read_text().replace("http://world.kbs.co.kr/a", "javascript:alert(1)"))
     data._load.cache_clear()
-    brief.cite(["kbs_a"])
-    html = brief.sources_cited().data
+    ed.cite(["kbs_a"])
+    html = brief.sources_cited(ed).data
     assert 'id="src-kbs_a"' in html and "<a href" not in html
 
 
@@ -87,5 +91,6 @@ def test_reader_notes_drop_curation_bookkeeping():
     note = "Peak year; reported_on approximated (source date not in the research): day after the period."
     assert brief.reader_note(note) == "Peak year"
     assert brief.reader_note("Rounded figure.") == "Rounded figure."
-    html = brief.table(pd.DataFrame({"note": [note]}), {"note": "Note"}, "Notes").data
+    html = brief.table(Window.checked("2025-06-30", marking="TLP:CLEAR"), pd.DataFrame({"note": [note]}),
+                       {"note": "Note"}, "Notes").data
     assert "reported_on" not in html and "Peak year" in html

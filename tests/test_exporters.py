@@ -18,14 +18,10 @@ from nbconvert.exporters import get_exporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
 
-from briefing import __version__, exporters
-from briefing.exporters import (
-    MARKINGS,
-    BriefHTMLExporter,
-    BriefPDFExporter,
-    offline_violations,
-    outbound_links,
-)
+from briefing import __version__, pdf
+from briefing.edition import MARKINGS
+from briefing.exporters import BriefHTMLExporter, BriefPDFExporter
+from offline import offline_violations, outbound_links
 
 NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 EXECUTED = NOTEBOOKS / "executed_brief.ipynb"
@@ -39,9 +35,10 @@ PIXEL = (
 
 
 def notebook(*cells, **briefing):
-    """A notebook with ``cells`` and ``briefing`` as its brief metadata."""
+    """A notebook with ``cells`` and ``briefing`` as its brief metadata (TLP:CLEAR unless given)."""
     nb = new_notebook(cells=list(cells))
-    nb.metadata["briefing"] = briefing
+    briefing.setdefault("marking", "TLP:CLEAR")
+    nb.metadata["briefing"] = {k: v for k, v in briefing.items() if v is not None}
     return nb
 
 
@@ -238,6 +235,36 @@ def test_title_falls_back_to_notebook_name():
     assert soup_of(html).title.get_text() == "07-polls"
 
 
+def test_a_notebook_without_a_marking_is_refused_never_defaulted_to_clear():
+    with pytest.raises(ValueError, match="no readable TLP marking"):
+        to_html(notebook(new_markdown_cell("# T"), marking=None))
+
+
+def test_marking_recorded_by_papermill_is_printed():
+    nb = notebook(new_markdown_cell("# T"), marking=None)
+    nb.metadata["papermill"] = {"parameters": {"as_of": "2025-01-31", "marking": "TLP:AMBER"}}
+    soup = soup_of(to_html(nb))
+    assert soup.find("p", class_="marking").get_text(strip=True) == "TLP:AMBER"
+    assert "TLP:CLEAR" not in str(soup)
+
+
+def test_marking_said_by_the_kernel_header_is_printed():
+    header = new_code_cell("brief.header(...)", outputs=[new_output(
+        "display_data", data={"text/html": "<h1>Title</h1>", "text/plain": "<HTML>"},
+        metadata={"briefing": {"title": "Title", "description": "Bottom line.", "marking": "TLP:RED"}})])
+    soup = soup_of(to_html(notebook(header, marking=None)))
+    assert soup.find("p", class_="marking").get_text(strip=True) == "TLP:RED"
+    assert soup.title.get_text() == "Title"
+    assert soup.find("meta", attrs={"name": "description"})["content"] == "Bottom line."
+
+
+def test_conflicting_markings_are_refused():
+    nb = notebook(new_markdown_cell("# T"), marking="TLP:CLEAR")
+    nb.metadata["papermill"] = {"parameters": {"marking": "TLP:AMBER"}}
+    with pytest.raises(ValueError, match="conflicting TLP markings"):
+        to_html(nb)
+
+
 def test_invalid_marking_rejected():
     with pytest.raises(ValueError, match=r"TLP:WHITE"):
         to_html(notebook(new_markdown_cell("# T"), marking="TLP:WHITE"))
@@ -380,7 +407,7 @@ def test_pdf_engine_never_fetches(monkeypatch):
     )
     connections = []
     monkeypatch.setattr(socket.socket, "connect", lambda self, address: connections.append(address))
-    fetcher = exporters.data_only_fetcher()
+    fetcher = pdf.data_only_fetcher()
     asked, refused = [], []
     real_fetch = fetcher.fetch
 
@@ -393,24 +420,24 @@ def test_pdf_engine_never_fetches(monkeypatch):
             raise
 
     monkeypatch.setattr(fetcher, "fetch", spy)
-    pdf, _ = BriefPDFExporter().from_notebook_node(nb)
+    document, _ = BriefPDFExporter().from_notebook_node(nb)
 
     assert {remote, local, "http://127.0.0.1:9/bg.png"} <= set(refused)
     assert set(asked) == set(refused)
     assert connections == []
-    reader = PdfReader(io.BytesIO(pdf))
+    reader = PdfReader(io.BytesIO(document))
     text = reader.pages[0].extract_text()
     assert "Fetch test" in text and "root:" not in text
 
 
 def test_missing_korean_font_warns_once(monkeypatch, caplog):
-    monkeypatch.setattr(exporters, "korean_font_installed", lambda: False)
-    exporters._warn_no_korean_font.cache_clear()
+    monkeypatch.setattr(pdf, "korean_font_installed", lambda: False)
+    pdf._warn_no_korean_font.cache_clear()
     html = to_html(notebook(new_markdown_cell('# T\n\n<span lang="ko">국방예산</span>')))
-    with caplog.at_level(logging.WARNING, logger="briefing.exporters"):
-        first = exporters.html_to_pdf(html)
-        exporters.html_to_pdf(html)
-    warnings = [r for r in caplog.records if r.name == "briefing.exporters"]
+    with caplog.at_level(logging.WARNING, logger="briefing.pdf"):
+        first = pdf.html_to_pdf(html)
+        pdf.html_to_pdf(html)
+    warnings = [r for r in caplog.records if r.name == "briefing.pdf"]
     assert len(warnings) == 1 and "Korean" in warnings[0].getMessage()
     assert first.startswith(b"%PDF")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.exporters import offline_violations
+from offline import offline_violations
 from briefing.render import render
 
 from conftest import ROOT, write_catalog

@@ -15,7 +15,7 @@ import pytest
 
 from briefing import data
 from briefing.catalog import load
-from briefing.exporters import offline_violations
+from offline import offline_violations
 from briefing.notebooks import NOISY_CELL_KEYS, NOISY_NOTEBOOK_KEYS, themed
 from briefing.params import declared
 from briefing.render import render
@@ -29,7 +29,7 @@ STANDARD = {"as_of": "str", "since": "str", "previous_edition": "str", "marking"
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_notebooks_carry_outputs_but_no_execution_noise(path):
     nb = nbformat.read(path, as_version=4)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata["kernelspec"]["name"] == "peninsula-briefs"
     assert not set(NOISY_NOTEBOOK_KEYS) & set(nb.metadata)
     for cell in nb.cells:
         assert not set(NOISY_CELL_KEYS) & set(cell.metadata), cell.source[:40]

@@ -53,6 +53,8 @@ def test_as_of_may_not_be_in_the_future():
 
 
 def test_previous_edition_may_not_follow_as_of():
-    with pytest.raises(ParameterError, match="'previous_edition': 2025-01-01 is after as_of"):
+    with pytest.raises(ParameterError, match="'previous_edition': 2025-01-01 is not before as_of"):
         resolve(OK, {"as_of": "2024-06-30", "previous_edition": "2025-01-01"})
-    assert resolve(OK, {"as_of": "2024-06-30"})["previous_edition"] == "2024-01-01", "default falls back to since"
+    with pytest.raises(ParameterError, match="'since': 2024-07-01 is after as_of"):
+        resolve(OK, {"as_of": "2024-06-30", "since": "2024-07-01"})
+    assert resolve(OK, {"as_of": "2024-06-30"})["previous_edition"] == "", "a stale default is derived from as_of"

@@ -11,8 +11,8 @@ from briefing import brief, data
 from briefing.themes import alliance, crosscheck_table, overview, russia_policy, seoul, start, trilateral
 
 MODULES = (alliance, seoul, trilateral, russia_policy, overview)
-CURRENT = ("2025-12-15", "2022-02-24", "2025-10-25")
-MID_2024 = ("2024-06-30", "2022-02-24", "2024-03-31")
+CURRENT = ("2025-12-15", "2022-02-24", "2025-10-25", "TLP:CLEAR")
+MID_2024 = ("2024-06-30", "2022-02-24", "2024-03-31", "TLP:CLEAR")
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
@@ -35,17 +35,17 @@ def test_troop_judgment_quotes_the_range_of_the_claims_known():
 
 
 def test_a_single_figure_is_not_shown_as_a_range():
-    ed = start("2024-11-15", "2022-02-24", "2024-06-30")
+    ed = start("2024-11-15", "2022-02-24", "2024-06-30", "TLP:CLEAR")
     text = next(j.text for j in alliance.judgments(ed) if "troops" in j.text)
     assert "about 12,000 (ROK NIS)" in text and "12,000 to 12,000" not in text
 
 
 def test_wording_follows_the_record(data_copy):
     """Sentences that depend on an event say so only once it is on record."""
-    ed = start("2025-06-10", "2022-02-24", "2025-06-01")
+    ed = start("2025-06-10", "2022-02-24", "2025-06-01", "TLP:CLEAR")
     assert "Pyongyang had not yet answered in public" in seoul.header(ed).data
     assert not any("Lee's offers" in j.text for j in seoul.judgments(ed))
-    assert "immigration raid" not in trilateral.header(start("2025-08-15", "2022-02-24", "2025-06-01")).data
+    assert "immigration raid" not in trilateral.header(start("2025-08-15", "2022-02-24", "2025-06-01", "TLP:CLEAR")).data
     assert "immigration raid" in trilateral.header(start(*CURRENT)).data
 
 
@@ -77,7 +77,7 @@ def test_a_changed_value_changes_the_judgment(data_copy, monkeypatch):
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])
 def test_as_of_before_the_data_gives_a_brief_that_says_so(module):
-    ed = start("2019-06-30", "2022-02-24", "2019-01-01")
+    ed = start("2019-06-30", "", "2019-01-01", "TLP:CLEAR")
     assert ed.since == "2019-06-30"
     assert module.header(ed).data.startswith("<h1>")
     box = module.key_judgments(ed).data

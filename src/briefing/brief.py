@@ -1,9 +1,15 @@
 """Building blocks every brief shares: header, key judgments, tables, sources.
 
 Each function returns an object Jupyter displays as HTML (and nbconvert
-exports), so a notebook cell stays one call.  All text from the data is
-escaped here, once.  The sources a brief shows are tracked as it goes, so the
-closing list (:func:`sources_cited`) is built from the rows actually shown.
+exports), so a notebook cell stays one call.  The HTML comes from the macros
+in ``templates/blocks.html.j2``, rendered with autoescaping: text from the
+data is escaped by construction.  The sources a brief shows are recorded on
+its :class:`~briefing.edition.Window` as it goes, so the closing list
+(:func:`sources_cited`) is built from the rows actually shown.
+
+The header carries the brief's title and bottom line as structured output
+metadata (``{"briefing": {"title", "description"}}``): the pipeline and the
+exporters read them there, never from the HTML.
 
 Estimative language follows ICD 203: one row of the likelihood scale
 throughout, and the confidence in its own sentence.
@@ -11,15 +17,17 @@ throughout, and the confidence in its own sentence.
 
 from __future__ import annotations
 
-import html
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable
 
+import jinja2
 import pandas as pd
 from IPython.display import HTML
 
 from . import data
+from .edition import METADATA_KEY, Window
 
 # ICD 203, row 1 of the likelihood scale, with its probability bands.
 LIKELIHOOD = (("almost no chance", "1–5%"), ("very unlikely", "5–20%"), ("unlikely", "20–45%"),
@@ -30,28 +38,20 @@ TRENDS = ("deteriorated", "improved", "unchanged")
 STATE_MEDIA = ("state_media_dprk", "state_media_russia", "state_media_other")
 KEEP_ROWS = 12  # a table this short is kept on one page with its caption and source line
 
-_cited: dict[str, None] = {}
+
+@functools.cache
+def _blocks():
+    env = jinja2.Environment(loader=jinja2.PackageLoader("briefing", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+    return env.get_template("blocks.html.j2").module
 
 
-def reset() -> None:
-    """Forget the sources cited so far (one kernel renders one brief)."""
-    _cited.clear()
+def _html(block: str, *args, metadata: dict | None = None) -> HTML:
+    return HTML(str(getattr(_blocks(), block)(*args)), metadata=metadata)
 
 
-def cite(frame_or_ids) -> list[str]:
-    """Record the sources of ``frame_or_ids`` (a frame with ``source_ids`` or ids)."""
-    if isinstance(frame_or_ids, pd.DataFrame):
-        ids = [i for cell in frame_or_ids.get("source_ids", []) for i in data.split_ids(cell)]
-    else:
-        ids = list(frame_or_ids)
-    for sid in ids:
-        _cited.setdefault(sid, None)
-    return list(dict.fromkeys(ids))
-
-
-def esc(value) -> str:
-    return html.escape("" if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
-                       else str(value))
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
 
 
 def fmt_date(value, precision: str = "day") -> str:
@@ -63,13 +63,15 @@ def fmt_date(value, precision: str = "day") -> str:
     return stamp.strftime(pattern)
 
 
-LABELS = {"confirmed_multi": "confirmed (several sources)", "confirmed_single": "confirmed (one source)"}
+def sentence_case(text: str) -> str:
+    """First letter upper case, the rest as written (proper nouns keep their case)."""
+    return text[:1].upper() + text[1:]
 
 
-def label(value: str) -> str:
-    """Readable form of a coded value ('briefing_to_lawmakers' -> 'briefing to lawmakers')."""
-    if value in LABELS:
-        return LABELS[value]
+def label(value: str, column: str | None = None) -> str:
+    """Reader-facing form of a coded value: its label in the data package, else the code without underscores."""
+    if column and (found := data.labels(column).get(value)):
+        return found
     return value.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", value) else value
 
 
@@ -78,7 +80,7 @@ _CURATION = ("reported_on", "research", "earliest possible", "first day of the",
 
 def reader_note(note) -> str:
     """A data note without the curators' bookkeeping (how ``reported_on`` was set, what the research saw)."""
-    if note is None or pd.isna(note):
+    if _missing(note):
         return "–"
     parts = [p.rstrip(";") for p in re.split(r"(?<=[.;])\s+", str(note))]
     kept = [p for p in parts if not any(word in p.lower() for word in _CURATION)]
@@ -94,6 +96,11 @@ def fmt_num(value, digits: int = 0) -> str:
 def plural(count: int, noun: str) -> str:
     """'1 estimate', '2 estimates'."""
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def paragraph(text: str, class_: str = "") -> HTML:
+    """One paragraph of generated prose (escaped)."""
+    return _html("paragraph", text, class_)
 
 
 # -- judgments ---------------------------------------------------------------
@@ -147,43 +154,42 @@ def key_judgments(judgments: Iterable[Judgment], as_of=None) -> HTML:
     items = list(judgments)
     if len(items) > 5:
         raise ValueError(f"a brief carries 3–5 key judgments, not {len(items)}")
-    lis = "".join(f"<li><p>{esc(j.text)}</p><p class=\"confidence\">We have {j.confidence} confidence in this "
-                  f"judgment. {esc(j.basis)}</p></li>" for j in items)
     note = ("" if len(items) >= 3 else
-            f"<p>Too little had been reported by {fmt_date(as_of)} to support three key judgments on this theme; "
-            "the evidence below is all the dataset held on that date.</p>")
-    return HTML(f'<section class="key-judgments"><h2>Key judgments</h2>{note}'
-                f'{f"<ul>{lis}</ul>" if lis else ""}</section>')
+            f"Too little had been reported by {fmt_date(as_of)} to support three key judgments on this theme; "
+            "the evidence below is all the dataset held on that date.")
+    return _html("key_judgments", items, note)
 
 
 def estimative_language() -> HTML:
     """The box that explains the likelihood scale and the confidence levels."""
-    rows = "".join(f"<tr><td>{t}</td><td>{p}</td></tr>" for t, p in LIKELIHOOD)
-    return HTML(
-        '<aside class="estimative"><h3>How to read the judgments</h3>'
-        "<p>Likelihood terms follow the US ICD 203 scale (one row of it throughout). Confidence "
-        "(high, moderate, low) rates the evidence: the quality and corroboration of sources and the "
-        "assumptions we rely on, not the likelihood.</p>"
-        '<table class="brief-table"><caption>ICD 203 likelihood scale</caption><thead><tr>'
-        '<th scope="col">Term</th><th scope="col">Probability</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table></aside>")
+    return _html("estimative", LIKELIHOOD)
 
 
 # -- header, tables, source lines --------------------------------------------
 
-def header(title: str, standfirst: str) -> HTML:
-    """The brief's only ``h1``: a title that states the judgment, then the bottom line."""
-    return HTML(f"<h1>{esc(title)}</h1><p class=\"standfirst\">{esc(standfirst)}</p>")
+def header(ed: Window, title: str, standfirst: str) -> HTML:
+    """The brief's only ``h1``: a title that states the judgment, then the bottom line.
+
+    Title, bottom line and the window the kernel ran with (dates, marking)
+    also travel as output metadata, where the pipeline and the exporters read
+    them: whichever way the notebook ran, the brief knows its marking.
+    """
+    said = {"title": title, "description": standfirst, "as_of": ed.as_of, "since": ed.since,
+            "previous_edition": ed.previous_edition, "marking": ed.marking}
+    return _html("header", title, standfirst, metadata={METADATA_KEY: said})
 
 
 def no_data(as_of, what: str = "reporting") -> HTML:
-    return HTML(f'<p class="no-data">No {esc(what)} in the dataset had been published by '
-                f"{fmt_date(as_of)}.</p>")
+    return paragraph(f"No {what} in the dataset had been published by {fmt_date(as_of)}.", "no-data")
 
 
-def source_line(frame_or_ids, label: str = "Source") -> str:
-    """'Sources: KBS World (ROK NIS), 18 Oct 2024; …' for the rows shown; records them."""
-    ids = cite(frame_or_ids)
+def source_line(ed: Window, frame_or_ids, label: str = "Source") -> str:
+    """'Sources: KBS World (ROK NIS), 18 Oct 2024; …' for the rows shown; records them on ``ed``."""
+    if isinstance(frame_or_ids, pd.DataFrame):
+        ids = [i for cell in frame_or_ids.get("source_ids", []) for i in data.split_ids(cell)]
+    else:
+        ids = list(frame_or_ids)
+    ids = ed.cite(ids)
     if not ids:
         return ""
     table = data.sources().set_index("source_id")
@@ -199,59 +205,49 @@ def source_line(frame_or_ids, label: str = "Source") -> str:
     return f"{label}{'s' if len(parts) > 1 else ''}: " + "; ".join(parts) + "."
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str], caption: str, *, sources: bool = True,
+def _cell(frame: pd.DataFrame, row, col: str, formats: dict) -> str:
+    value = row[col]
+    if col in formats:
+        return formats[col](row)
+    if col == "note":
+        return reader_note(value)
+    if pd.api.types.is_datetime64_any_dtype(frame[col]):
+        return fmt_date(value, row.get("date_precision", "day") if col == "date_start" else "day")
+    if pd.api.types.is_float_dtype(frame[col]):
+        return fmt_num(value, 0 if pd.isna(value) or float(value).is_integer() else 2)
+    return "–" if _missing(value) else sentence_case(label(str(value), col)) if data.labels(col) else label(str(value))
+
+
+def table(ed: Window, frame: pd.DataFrame, columns: dict[str, str], caption: str, *, sources: bool = True,
           formats: dict | None = None) -> HTML:
     """An accessible table (caption, column headers) of ``columns`` with a source line.
 
     ``formats`` maps a column to a function turning a cell into text; dates
-    and numbers get house formats by default.  Every cell is escaped.
+    and numbers get house formats, coded values their labels, by default.
     """
     formats = formats or {}
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in columns.values())
-    body = []
-    for _, row in frame.iterrows():
-        cells = []
-        for col in columns:
-            value = row[col]
-            if col in formats:
-                text = formats[col](row)
-            elif col == "note":
-                text = reader_note(value)
-            elif pd.api.types.is_datetime64_any_dtype(frame[col]):
-                text = fmt_date(value, row.get("date_precision", "day") if col == "date_start" else "day")
-            elif pd.api.types.is_float_dtype(frame[col]):
-                text = fmt_num(value, 0 if pd.isna(value) or float(value).is_integer() else 2)
-            else:
-                text = "–" if value is None or pd.isna(value) else label(str(value))
-            cells.append(f"<td>{esc(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    if not body:
-        body = [f'<tr><td colspan="{len(columns)}">No rows reported by this edition\'s date.</td></tr>']
-    line = source_line(frame) if sources and "source_ids" in frame else ""
-    foot = f'<p class="source-line">{esc(line)}</p>' if line else ""
-    keep = " keep" if len(body) <= KEEP_ROWS else ""  # short tables never split across pages
-    return HTML(f'<div class="table-block{keep}"><table class="brief-table"><caption>{esc(caption)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{foot}</div>")
+    rows = [[_cell(frame, row, col, formats) for col in columns] for _, row in frame.iterrows()]
+    line = source_line(ed, frame) if sources and "source_ids" in frame else ""
+    return _html("table", caption, list(columns.values()), rows, line, len(rows) <= KEEP_ROWS)
 
 
-def chart(chart_obj) -> "ChartBlock":
+def chart(ed: Window, chart_obj) -> "ChartBlock":
     """Display a :class:`briefing.charts.Chart` with its source line under it."""
-    return ChartBlock(chart_obj)
+    return ChartBlock(chart_obj, source_line(ed, chart_obj.source_ids))
 
 
 class ChartBlock:
     """A chart (PNG with alt text) followed by the source line of the rows plotted."""
 
-    def __init__(self, chart_obj):
-        self.chart = chart_obj
-        self.line = source_line(chart_obj.source_ids)
+    def __init__(self, chart_obj, line: str):
+        self.chart, self.line = chart_obj, line
 
     def _ipython_display_(self):
         from IPython.display import display
 
         display(self.chart)
         if self.line:
-            display(HTML(f'<p class="source-line">{esc(self.line)}</p>'))
+            display(_html("source_line", self.line))
 
 
 # -- change since the last edition, sources ------------------------------------
@@ -274,48 +270,41 @@ def trend(events: pd.DataFrame, previous, as_of) -> str:
     return "deteriorated" if net > 0 else "improved" if net < 0 else "unchanged"
 
 
-THEME_NAMES = {"dprk_russia": "DPRK–Russia alliance", "seoul_response": "Seoul's response",
-               "trilateral_trump": "Trilateral ties and the Trump factor", "seoul_russia": "Seoul's Russia policy",
-               "inter_korean": "Inter-Korean relations", "dprk_military": "DPRK military activity"}
-
-
-def changes(events: pd.DataFrame, previous, as_of, themes: Iterable[str]) -> HTML:
+def changes(ed: Window, themes: Iterable[str]) -> HTML:
     """'Change since the last edition': a trend flag per theme and the new events."""
+    events, previous, as_of = ed.known(data.events()), ed.previous_edition, ed.as_of
     rows = []
     for theme in themes:
         subset = events[events["theme"] == theme]
         new = new_since(subset, previous, as_of)
-        rows.append({"theme": THEME_NAMES.get(theme, theme), "new": len(new),
+        rows.append({"theme": label(theme, "theme"), "new": len(new),
                      "worsens": int((new["security_effect"] == "worsens").sum()),
                      "eases": int((new["security_effect"] == "eases").sum()),
                      "trend": trend(subset, previous, as_of)})
     flags = pd.DataFrame(rows)
-    intro = (f"<p>Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}). "
-             "Trend flags net the events coded as worsening or easing the ROK's security environment.</p>")
-    summary = table(flags, {"theme": "Theme", "new": "New events", "worsens": "Worsening", "eases": "Easing",
-                            "trend": "Trend"}, "Trend by theme since the last edition", sources=False)
+    intro = paragraph(f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}). "
+                      "Trend flags net the events coded as worsening or easing the ROK's security environment.")
+    summary = table(ed, flags, {"theme": "Theme", "new": "New events", "worsens": "Worsening", "eases": "Easing",
+                                "trend": "Trend"}, "Trend by theme since the last edition", sources=False)
     new = new_since(events[events["theme"].isin(list(themes))], previous, as_of).sort_values(["date_start", "event_id"])
-    listing = table(new, {"date_start": "Date", "summary": "What happened", "security_effect": "Effect"},
+    listing = table(ed, new, {"date_start": "Date", "summary": "What happened", "security_effect": "Effect"},
                     "Events reported since the last edition")
-    return HTML(intro + summary.data + listing.data)
+    return HTML("\n".join((intro.data, summary.data, listing.data)))
 
 
-def sources_cited() -> HTML:
+def sources_cited(ed: Window) -> HTML:
     """The full list of sources the brief cited, with type and date; state media flagged."""
-    if not _cited:
-        return HTML("<p>No sources cited.</p>")
     table_ = data.sources().set_index("source_id")
     items = []
-    for sid in sorted(_cited, key=lambda s: (str(table_.loc[s, "publisher"]), s)):
+    for sid in sorted(ed.cited, key=lambda s: (str(table_.loc[s, "publisher"]), s)):
         row = table_.loc[sid]
-        kind = str(row["source_type"]).replace("_", " ")
-        flag = ' <strong class="state-media">State media.</strong>' if row["source_type"] in STATE_MEDIA else ""
-        claimant = "" if pd.isna(row["original_claimant"]) else f" Claimant: {esc(row['original_claimant'])}."
-        host = "" if pd.isna(row["host"]) else f" Carried by {esc(row['host'])}."
-        when = "date not seen" if pd.isna(row["published_date"]) else fmt_date(row["published_date"])
-        lang = "" if pd.isna(row["language"]) or row["language"] == "en" else f' lang="{esc(row["language"])}"'
-        url = "" if pd.isna(row["url"]) else str(row["url"])
-        link = f' <a href="{esc(url)}">{esc(url)}</a>' if url.startswith(("https://", "http://")) else ""
-        items.append(f'<li id="src-{esc(sid)}">{esc(row["publisher"])}, <cite{lang}>{esc(row["title"])}</cite>, '
-                     f"{when}. Type: {esc(kind)}.{flag}{claimant}{host}{link}</li>")
-    return HTML(f'<ol class="sources">{"".join(items)}</ol>')
+        url = "" if _missing(row["url"]) else str(row["url"])
+        items.append({
+            "id": sid, "publisher": row["publisher"], "title": row["title"],
+            "when": "date not seen" if pd.isna(row["published_date"]) else fmt_date(row["published_date"]),
+            "kind": label(str(row["source_type"])), "state_media": row["source_type"] in STATE_MEDIA,
+            "claimant": "" if _missing(row["original_claimant"]) else row["original_claimant"],
+            "host": "" if _missing(row["host"]) else row["host"],
+            "lang": "" if _missing(row["language"]) or row["language"] == "en" else row["language"],
+            "url": url if url.startswith(("https://", "http://")) else ""})
+    return _html("sources", items)

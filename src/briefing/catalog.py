@@ -26,34 +26,9 @@ from typing import Any
 import yaml
 
 from . import params as parameters
+from .edition import Edition
 from .errors import CatalogError
-
-FORMATS = ("html", "pdf")
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One brief at one parameter set: the unit that is executed and published."""
-
-    slug: str
-    name: str
-    notebook: Path
-    parameters: dict[str, Any] = field(hash=False)
-    formats: tuple[str, ...] = FORMATS
-    keywords: tuple[str, ...] = ()
-
-    @property
-    def as_of(self) -> str:
-        return self.parameters["as_of"]
-
-    @property
-    def folder(self) -> Path:
-        """Where the edition is published, relative to ``briefs/``."""
-        return Path(self.slug) / self.as_of
-
-    @property
-    def label(self) -> str:
-        return f"{self.slug}@{self.as_of}"
+from .formats import FORMATS
 
 
 @dataclass(frozen=True)
@@ -73,7 +48,7 @@ def load(path: Path) -> list[Brief]:
         raise CatalogError(f"{path}: {err}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("briefs"), dict) or not raw["briefs"]:
         raise CatalogError(f"{path}: needs a 'briefs:' mapping with at least one brief")
-    default_formats = check_formats(raw.get("formats", list(FORMATS)), f"{path}: formats")
+    default_formats = check_formats(raw.get("formats", ["html", "pdf"]), f"{path}: formats")
     briefs = []
     for slug, entry in raw["briefs"].items():
         entry = entry or {}

@@ -32,21 +32,11 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
 from . import data as _data
+from . import brief as _brief
 
 STYLE = Path(__file__).with_name("house.mplstyle")
 DPI = 120
 ANALYSIS = "analysis_article"
-LANE_NAMES = {"dprk_russia": "DPRK–Russia", "seoul_response": "Seoul's response",
-              "trilateral_trump": "Trilateral, Trump", "seoul_russia": "Seoul–Russia",
-              "inter_korean": "Inter-Korean", "dprk_military": "DPRK military"}
-QUANTITY_NAMES = {"dprk_troops_in_russia": "North Korean troops in Russia",
-                  "dprk_casualties": "North Korean casualties", "dprk_deaths": "North Korean deaths",
-                  "dprk_containers": "containers of North Korean munitions sent to Russia",
-                  "dprk_shells": "North Korean artillery shells sent to Russia",
-                  "dprk_ballistic_missiles": "North Korean ballistic missiles sent to Russia",
-                  "dprk_share_russian_ammo": "the North Korean share of Russia's ammunition",
-                  "dprk_workers_in_russia": "North Korean workers in Russia",
-                  "dprk_military_workers": "North Korean military workers in Russia"}
 MARKED_YEARS = {2014: "Crimea", 2022: "full-scale invasion"}
 
 
@@ -355,7 +345,7 @@ def timeline(events: pd.DataFrame, title: str, subtitle: str, highlight=None, *,
                         parse_math=False)
         ax.set_xlim(lo, hi)
         ax.set_ylim(y - 0.8 - 0.4, -0.6)
-        ax.set_yticks(centres, [LANE_NAMES.get(n, n.replace("_", " ").capitalize()) if lane else "" for n in lanes])
+        ax.set_yticks(centres, [_brief.sentence_case(_brief.label(n, lane)) if lane else "" for n in lanes])
         ax.xaxis.set_major_locator(locator := mdates.AutoDateLocator(minticks=4, maxticks=9))
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.grid(axis="x", visible=True)
@@ -384,7 +374,7 @@ def estimate_ranges(claims: pd.DataFrame, quantity: str, title: str, subtitle: s
     "up to".  The source analysis' own figure (``claimant_type ==
     'analysis_article'``) is drawn hollow in its own colour and labelled.
     """
-    name = QUANTITY_NAMES.get(quantity, quantity.replace("_", " "))
+    name = _brief.label(quantity, "quantity")
     cols = ["claim_id", "label", "claim_date", "claimant", "claimant_type", "value_low", "value_best", "value_high",
             "unit", "kind", "figure", "source_analysis", "source_ids"]
     rows = claims[_flag(claims["quantity"], quantity)]

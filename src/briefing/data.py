@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .datapackage import DESCRIPTOR, TRACE_ENV, data_dir, descriptor, resources, split_ids, table_hash  # noqa: F401
+from .datapackage import DESCRIPTOR, TRACE_ENV, codes, data_dir, descriptor, labels, resources, split_ids, table_hash  # noqa: F401
 
 FACT_TABLES = ("events", "indicators", "claims", "flows", "sanctions", "polls", "crosscheck")
 

@@ -6,6 +6,7 @@ fast; :mod:`briefing.data` builds the typed loaders on top of it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -39,6 +40,32 @@ def descriptor(root: Path | None = None) -> dict:
 def resources(root: Path | None = None) -> dict[str, dict]:
     """Resource descriptors by name, in descriptor order."""
     return {r["name"]: r for r in descriptor(root)["resources"]}
+
+
+@functools.cache
+def _vocabulary(root: Path) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for resource in resources(root).values():
+        for field in resource["schema"]["fields"]:
+            for category in field.get("categories", []):
+                found.setdefault(field["name"], {})[category["value"]] = category["label"]
+    return found
+
+
+def labels(column: str, root: Path | None = None) -> dict[str, str]:
+    """Reader-facing labels of a coded column's values, from the descriptor's ``categories``.
+
+    The one vocabulary of the project: codes and their labels are defined
+    side by side in ``datapackage.json`` and every brief, chart and table
+    reads them here.  Empty for a column without categories.
+    """
+    return _vocabulary((root or data_dir()).resolve()).get(column, {})
+
+
+def codes(table: str, column: str, root: Path | None = None) -> tuple[str, ...]:
+    """Allowed values of a coded column, in the descriptor's order."""
+    fields = {f["name"]: f for f in resources(root)[table]["schema"]["fields"]}
+    return tuple(fields[column]["constraints"]["enum"])
 
 
 def table_hash(name: str, root: Path | None = None) -> str:

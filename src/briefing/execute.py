@@ -9,9 +9,7 @@ index, error name and message; the executed notebook is kept for debugging.
 from __future__ import annotations
 
 import functools
-import html
 import os
-import re
 import subprocess
 import tempfile
 import time
@@ -41,6 +39,9 @@ class BuildResult:
 # The kernel's own log (transport warnings, shutdown notices) is noise in a
 # nightly log; cell errors still arrive as messages and are reported.
 QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+# The project's kernelspec (installed by `make setup`): every notebook names it, and
+# render uses it, so a JupyterLab installed elsewhere still finds the package.
+KERNEL_NAME = "peninsula-briefs"
 
 
 def git_sha(root: Path) -> str | None:
@@ -83,23 +84,25 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
     from papermill import execute_notebook
     from papermill.exceptions import PapermillExecutionError
 
+    from .metadata import kernel_metadata
+
     start = time.perf_counter()
     staging.mkdir(parents=True, exist_ok=True)
     executed = staging / f"{edition.slug}.ipynb"
     result = BuildResult(edition.label, "failed", files=[executed.name])
     with tempfile.NamedTemporaryFile("w+", suffix=".trace", delete=False) as trace:
         trace_path = trace.name
-    os.environ[data.TRACE_ENV] = trace_path  # inherited by the kernel
+    os.environ[data.TRACE_ENV] = trace_path  # the kernel's output channel for the tables it read
     try:
         execute_notebook(str(edition.notebook), str(executed), parameters=edition.parameters,
-                         kernel_name="python3", cwd=str(edition.notebook.parent),
+                         kernel_name=KERNEL_NAME, cwd=str(edition.notebook.parent),
                          execution_timeout=timeout, progress_bar=False, log_output=False,
                          extra_arguments=QUIET_KERNEL)
         result.tables = sorted(set(Path(trace_path).read_text().split()))
         nb = nbformat.read(executed, as_version=4)
-        result.title = _title(nb)
-        nb.metadata["briefing"] = {**_metadata(edition, provenance), "title": result.title,
-                                   "description": _output_text(nb, r'<p class="standfirst">(.*?)</p>')}
+        said = kernel_metadata(nb)
+        result.title = said.get("title") or _markdown_title(nb)
+        nb.metadata["briefing"] = _metadata(edition, provenance)
         nbformat.write(nb, executed)
         result.files += _export(nb, edition.formats, staging, edition.slug)
         result.status = "ok"
@@ -115,10 +118,8 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
     return result
 
 
-def _title(nb) -> str | None:
-    """The brief's one ``h1``: generated in an output, else a visible markdown ``# `` line."""
-    if found := _output_text(nb, r"<h1[^>]*>(.*?)</h1>"):
-        return found
+def _markdown_title(nb) -> str | None:
+    """A visible markdown ``# `` line, for a notebook whose kernel emitted no header."""
     for cell in nb.cells:
         if cell.cell_type == "markdown" and "remove-cell" not in cell.metadata.get("tags", []):
             for line in cell.source.splitlines():
@@ -127,21 +128,10 @@ def _title(nb) -> str | None:
     return None
 
 
-def _output_text(nb, pattern: str) -> str | None:
-    """Plain text of the first HTML output element matching ``pattern`` (one group)."""
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            found = re.search(pattern, str(output.get("data", {}).get("text/html", "")), re.S)
-            if found:
-                return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
-    return None
-
-
 def _metadata(edition, provenance: dict) -> dict:
-    p = edition.parameters
-    return {"slug": edition.slug, "edition": f"{edition.slug}/{edition.as_of}", "as_of": p["as_of"],
-            "since": min(p.get("since") or p["as_of"], p["as_of"]), "previous_edition": p.get("previous_edition"),
-            "marking": p.get("marking", "TLP:CLEAR"), "language": "en", "keywords": list(edition.keywords),
+    """What the pipeline adds to the kernel's own record: the edition's identity, keywords, provenance."""
+    return {"slug": edition.slug, "edition": f"{edition.slug}/{edition.as_of}", "language": "en",
+            "keywords": list(edition.keywords), "marking": edition.marking,
             "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "generator": f"peninsula-briefs {__version__}", **provenance}
 
@@ -167,16 +157,13 @@ def _html_exporter():
 
 
 def _export(nb, formats: tuple[str, ...], folder: Path, stem: str) -> list[str]:
-    """Write each format; the PDF is printed from the same HTML, rendered once."""
-    from .exporters import html_to_pdf
+    """Write each format from the registry; all are made from one HTML rendering."""
+    from .formats import get
 
     html, _ = _html_exporter().from_notebook_node(nb)
     written = []
-    for fmt in formats:
-        path = folder / f"{stem}.{fmt}"
-        if fmt == "html":
-            path.write_text(html, encoding="utf-8")
-        else:
-            path.write_bytes(html_to_pdf(html))
+    for fmt in map(get, formats):
+        path = folder / f"{stem}{fmt.extension}"
+        path.write_bytes(fmt.from_html(html))
         written.append(path.name)
     return written

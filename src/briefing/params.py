@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .edition import DATE_PARAMETERS, MARKINGS, EditionRuleError, parse_date, window_rules
 from .errors import ParameterError, UsageError
-
-MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")  # TLP 2.0
-DATE_PARAMETERS = ("as_of", "since", "previous_edition")
 
 
 @dataclass(frozen=True)
@@ -99,11 +96,11 @@ def coerce(notebook: str, params: dict[str, Parameter], values: dict[str, Any]) 
             raise ParameterError(notebook, name, f"{value!r} is a {type(value).__name__}, expected {kind}")
         typed[name] = float(value) if kind == "float" else value
     for name in DATE_PARAMETERS:
-        if name in typed:
+        if typed.get(name):  # empty: follows from as_of (edition.window_rules)
             try:
-                typed[name] = date.fromisoformat(str(typed[name])).isoformat()
-            except ValueError:
-                raise ParameterError(notebook, name, f"{typed[name]!r} is not a date YYYY-MM-DD") from None
+                typed[name] = parse_date(name, typed[name])
+            except EditionRuleError as err:
+                raise ParameterError(notebook, name, str(err).partition(": ")[2]) from None
     if "marking" in typed and typed["marking"] not in MARKINGS:
         raise ParameterError(notebook, "marking", f"{typed['marking']!r} is not a TLP 2.0 label ({', '.join(MARKINGS)})")
     return typed
@@ -112,18 +109,24 @@ def coerce(notebook: str, params: dict[str, Parameter], values: dict[str, Any]) 
 def resolve(notebook: Path, values: dict[str, Any]) -> dict[str, Any]:
     """Defaults of ``notebook`` overlaid with checked ``values``.
 
-    ``as_of`` may not lie in the future, and ``previous_edition`` may not come
-    after it; a default ``previous_edition`` that does (an ``as_of`` set earlier
-    than the notebook's default) falls back to the start of the period.
+    The window (``as_of``, ``since``, ``previous_edition``, ``marking``) is
+    checked by :func:`briefing.edition.window_rules`, the same rules the
+    kernel applies in its first cell; empty dates stay empty here and are
+    completed there, so every path gets the same window.  A notebook default
+    that contradicts a given ``as_of`` is emptied (derived); a given value
+    that does is an error naming the parameter.
     """
     params = declared(notebook)
     defaults = coerce(notebook.name, params, {p.name: p.default for p in params.values()})
-    resolved = {**defaults, **coerce(notebook.name, params, values)}
-    as_of, previous = resolved.get("as_of"), resolved.get("previous_edition")
-    if as_of and as_of > date.today().isoformat():
-        raise ParameterError(notebook.name, "as_of", f"{as_of} is in the future")
-    if as_of and previous and previous > as_of:
-        if "previous_edition" in values:
-            raise ParameterError(notebook.name, "previous_edition", f"{previous} is after as_of ({as_of})")
-        resolved["previous_edition"] = min(resolved.get("since", as_of), as_of)
+    given = coerce(notebook.name, params, values)
+    resolved = {**defaults, **given}
+    for name in ("since", "previous_edition"):  # a stale default yields to the one derived from as_of
+        if name not in given and resolved.get(name) and resolved.get("as_of") and resolved[name] >= resolved["as_of"]:
+            resolved[name] = ""
+    if "as_of" in resolved:
+        try:
+            window_rules(resolved["as_of"], resolved.get("since"), resolved.get("previous_edition"),
+                         resolved.get("marking"), default_since=resolved["as_of"])
+        except EditionRuleError as err:
+            raise ParameterError(notebook.name, err.name, str(err).partition(": ")[2]) from None
     return resolved

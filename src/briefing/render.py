@@ -58,7 +58,6 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
            on_plan: Callable[[list[dict]], None] | None = None) -> dict:
     """Render editions of the catalog under ``root``; return the run report."""
     paths = project_paths(root)
-    os.environ["BRIEFING_DATA"] = str(paths["data"])
     validate.check(paths["data"])
     editions = plan(root, names, overrides, formats)
     briefs = paths["briefs"]

@@ -72,6 +72,29 @@ def check(root: Path | None = None) -> None:
         raise DataValidationError([Problem(**p) for p in found])
 
 
+def _vocabulary(package: dict) -> list[Problem]:
+    """Labels sit beside codes: a field's ``categories`` cover its ``enum`` exactly, one label per code."""
+    problems, seen = [], {}
+    for resource in package["resources"]:
+        for field in resource.get("schema", {}).get("fields", []):
+            if "categories" not in field:
+                continue
+            where = f"{resource['name']}.{field['name']}"
+            labels = {c.get("value"): c.get("label") for c in field["categories"]}
+            enum = field.get("constraints", {}).get("enum", [])
+            for code in sorted(set(enum) ^ set(labels)):
+                problems.append(Problem("datapackage.json", None, where, code,
+                                        "in enum but has no label in categories" if code in enum
+                                        else "labelled in categories but not in enum"))
+            for code, label in labels.items():
+                if not label:
+                    problems.append(Problem("datapackage.json", None, where, code, "category without a label"))
+                elif seen.setdefault((field["name"], code), label) != label:
+                    problems.append(Problem("datapackage.json", None, where, code,
+                                            f"labelled differently elsewhere ({seen[(field['name'], code)]!r})"))
+    return problems
+
+
 def _read_text(root: Path, path: str) -> tuple[str, Problem | None]:
     file = root / path
     if not file.is_file():

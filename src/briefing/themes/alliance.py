@@ -6,17 +6,13 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import Judgment, fmt_date, fmt_num, plural
-from . import Edition
+from . import Window
 
 THEMES = ("dprk_russia",)
 MILESTONES = ("summit", "agreement_signed", "ratification", "agreement_in_force", "deployment", "statement", "combat")
-ITEMS = {"artillery_shells": "Artillery shells", "ballistic_missiles": "Ballistic missiles", "troops": "Troops",
-         "workers": "Workers", "military_workers": "Military builders and sappers", "air_defence": "Air defence",
-         "space_technology": "Space-programme help", "oil": "Oil", "food": "Food",
-         "infrastructure": "Infrastructure", "diplomatic_cover": "Diplomatic cover"}
 
 
-def claims(ed: Edition, quantity: str) -> pd.DataFrame:
+def claims(ed: Window, quantity: str) -> pd.DataFrame:
     """Claims about ``quantity`` known on ``as_of``, oldest first."""
     frame = ed.known(data.claims())
     return frame[frame["quantity"] == quantity].sort_values(["claim_date", "claim_id"]).reset_index(drop=True)
@@ -54,7 +50,7 @@ def _who(frame: pd.DataFrame) -> str:
         f" and {plural(len(names) - 2, 'other')}" if len(names) > 2 else "")
 
 
-def judgments(ed: Edition) -> list[Judgment]:
+def judgments(ed: Window) -> list[Judgment]:
     """Key judgments for the alliance brief (at most five), from what was known on ``as_of``."""
     found = []
     signed, in_force = ed.event("ev_20240619_treaty_signed"), ed.event("ev_20241204_treaty_in_force")
@@ -122,13 +118,13 @@ def judgments(ed: Edition) -> list[Judgment]:
     return found
 
 
-def header(ed: Edition):
+def header(ed: Window):
     """Title stating the judgment and the bottom line, as known on ``as_of``."""
     troops = span(claims(ed, "dprk_troops_in_russia"))
     signed = ed.event("ev_20240619_treaty_signed")
     inbound = ed.known(data.flows())
     reported = inbound[(inbound["direction"] == "russia_to_dprk") & (inbound["status"] != "alleged")]
-    paid = [ITEMS[i].lower() for i in dict.fromkeys(reported["item"])]
+    paid = [brief.label(i, "item") for i in dict.fromkeys(reported["item"])]
     payment = f"; Russia pays in {', '.join(paid[:-1])} and {paid[-1]}" if len(paid) >= 2 else ""
     if signed is not None and troops:
         title = "Pyongyang and Moscow have moved from arms trade to a wartime alliance"
@@ -144,67 +140,63 @@ def header(ed: Edition):
     else:
         title = "No DPRK–Russia military alignment was on record yet"
         line = f"The dataset holds no DPRK–Russia reporting for {ed.period}."
-    return brief.header(title, line)
+    return brief.header(ed, title, line)
 
 
-def key_judgments(ed: Edition):
+def key_judgments(ed: Window):
     return brief.key_judgments(judgments(ed), ed.as_of)
 
 
-def timeline(ed: Edition):
+def timeline(ed: Window):
     events = ed.events(*THEMES)
     events = events[events["event_type"].isin(MILESTONES)]
     title = (f"{plural(len(events), 'milestone')} in the DPRK–Russia relationship" if len(events)
              else "No DPRK–Russia milestone on record")
-    return brief.chart(charts.timeline(events, title, f"DPRK–Russia milestones, {ed.period}; by date of event",
+    return brief.chart(ed, charts.timeline(events, title, f"DPRK–Russia milestones, {ed.period}; by date of event",
                                        lane="event_type", as_of=ed.as_of))
 
 
-def milestones(ed: Edition):
+def milestones(ed: Window):
     events = ed.events(*THEMES)
     events = events[events["event_type"].isin(MILESTONES)]
-    return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
+    return brief.table(ed, events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
                                 "confidence": "Confidence"}, "Milestones of the DPRK–Russia relationship")
 
 
-def estimates(ed: Edition, quantity: str):
+def estimates(ed: Window, quantity: str):
     frame = claims(ed, quantity)
-    name = charts.QUANTITY_NAMES[quantity]
+    name = brief.label(quantity, "quantity")
     if (r := span(frame)) is None:
         title = f"No estimate of {name} on record"
     else:
         title = f"Estimates of {name} range from {fmt_num(r[0])} to {fmt_num(r[1])}"
     subtitle = f"By claimant and date of claim, {ed.period}; line = range, dot = figure given"
-    return brief.chart(charts.estimate_ranges(frame, quantity, title, subtitle, as_of=ed.as_of))
+    return brief.chart(ed, charts.estimate_ranges(frame, quantity, title, subtitle, as_of=ed.as_of))
 
 
-def estimates_table(ed: Edition, quantities: tuple[str, ...]):
+def estimates_table(ed: Window, quantities: tuple[str, ...]):
     frame = ed.known(data.claims())
     frame = frame[frame["quantity"].isin(quantities)].sort_values(["quantity", "claim_date"])
-    return brief.table(frame, {"quantity": "Quantity", "claimant": "Claimant", "claim_date": "Claimed",
+    return brief.table(ed, frame, {"quantity": "Quantity", "claimant": "Claimant", "claim_date": "Claimed",
                                "value_best": "Figure", "status": "Status", "method_note": "Method"},
                        "Estimates by claimant, as claimed (never averaged)",
-                       formats={"quantity": lambda r: charts.QUANTITY_NAMES[r["quantity"]].capitalize(),
-                                "value_best": lambda r: f"{_value(r)} {r['unit']}"})
+                       formats={"value_best": lambda r: f"{_value(r)} {r['unit']}"})
 
 
-def ledger(ed: Edition):
+def ledger(ed: Window):
     """What flows each way, with the date first reported and the status of the report."""
     frame = ed.known(data.flows()).sort_values(["direction", "first_reported"])
-    return brief.table(frame, {"direction": "Direction", "item": "Item", "description": "What is reported",
+    return brief.table(ed, frame, {"direction": "Direction", "item": "Item", "description": "What is reported",
                                "first_reported": "First reported", "status": "Status"},
-                       "Ledger of what moves between the DPRK and Russia",
-                       formats={"direction": lambda r: "DPRK → Russia" if r["direction"] == "dprk_to_russia"
-                                else "Russia → DPRK", "item": lambda r: ITEMS[r["item"]]})
+                       "Ledger of what moves between the DPRK and Russia")
 
 
-def treaty(ed: Edition):
+def treaty(ed: Window):
     events = ed.known(data.events())
     steps = events[events["event_type"].isin(["agreement_signed", "ratification", "agreement_in_force"])
                    & (events["theme"] == "dprk_russia")].sort_values("date_start")
-    return brief.table(steps, {"date_start": "Date", "summary": "Step"}, "The treaty, step by step")
+    return brief.table(ed, steps, {"date_start": "Date", "summary": "Step"}, "The treaty, step by step")
 
 
-def changes(ed: Edition):
-    return brief.changes(ed.known(data.events()), ed.previous_edition, ed.as_of,
-                         THEMES + ("dprk_military",))
+def changes(ed: Window):
+    return brief.changes(ed, THEMES + ("dprk_military",))

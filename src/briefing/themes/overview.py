@@ -6,26 +6,26 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import fmt_date
-from . import Edition, alliance, crosscheck_table, russia_policy, seoul, trilateral
+from . import Window, alliance, crosscheck_table, russia_policy, seoul, trilateral
 
-THEMES = ("dprk_russia", "seoul_response", "trilateral_trump", "seoul_russia", "inter_korean", "dprk_military")
+THEMES = data.codes("events", "theme")  # every theme, in the data package's order
 MODULES = (alliance, seoul, trilateral, russia_policy)
 MILESTONE_TYPES = ("summit", "agreement_signed", "agreement_in_force", "deployment", "inauguration", "impeachment",
                    "trade_measure")
 
 
-def judgments(ed: Edition):
+def judgments(ed: Window):
     """The lead judgment of each theme, in theme order."""
     return [found[0] for found in (m.judgments(ed) for m in MODULES) if found]
 
 
-def header(ed: Edition):
+def header(ed: Window):
     known = ed.known(data.events())
     if known.empty:
-        return brief.header("No reporting on the peninsula was on record yet",
+        return brief.header(ed, "No reporting on the peninsula was on record yet",
                             f"The dataset holds nothing published by {fmt_date(ed.as_of)}.")
     flags = {t: brief.trend(known[known["theme"] == t], ed.previous_edition, ed.as_of) for t in THEMES}
-    worse = [brief.THEME_NAMES[t] for t, f in flags.items() if f == "deteriorated"]
+    worse = [brief.label(t, "theme") for t, f in flags.items() if f == "deteriorated"]
     if ed.event(seoul.LEE_INAUGURATED) is not None and ed.event("ev_20241018_nis_troop_dispatch") is not None:
         title = "The DPRK–Russia alliance is reshaping the peninsula faster than Seoul's outreach can offset"
     elif ed.event("ev_20241018_nis_troop_dispatch") is not None:
@@ -34,28 +34,28 @@ def header(ed: Edition):
         title = "Moscow's turn to Pyongyang is changing the security picture around Korea"
     line = (f"Since the last edition ({fmt_date(ed.previous_edition)}), the record deteriorated on "
             f"{len(worse)} of {len(flags)} themes" + (f": {', '.join(worse)}." if worse else "."))
-    return brief.header(title, line)
+    return brief.header(ed, title, line)
 
 
-def key_judgments(ed: Edition):
+def key_judgments(ed: Window):
     return brief.key_judgments(judgments(ed), ed.as_of)
 
 
-def timeline(ed: Edition):
+def timeline(ed: Window):
     events = ed.events()
     events = events[events["event_type"].isin(MILESTONE_TYPES)]
     title = f"{len(events)} turning points across the themes" if len(events) else "No turning point on record"
-    return brief.chart(charts.timeline(events, title, f"Summits, agreements, deployments and changes of leader, "
+    return brief.chart(ed, charts.timeline(events, title, f"Summits, agreements, deployments and changes of leader, "
                                        f"{ed.period}; one lane per theme", lane="theme", as_of=ed.as_of))
 
 
-def moved(ed: Edition):
+def moved(ed: Window):
     """Indicators, estimates and polls that entered the record since the last edition."""
     rows = []
     for name, label, value in (
             ("indicators", lambda r: f"{r['title']} ({r['period']}, {r['stage']})",
              lambda r: f"{r['value']:g} {r['short_unit']}"),
-            ("claims", lambda r: f"{charts.QUANTITY_NAMES[r['quantity']].capitalize()}: {r['claimant']}",
+            ("claims", lambda r: f"{brief.sentence_case(brief.label(r['quantity'], 'quantity'))}: {r['claimant']}",
              lambda r: alliance._value(r) + f" {r['unit']}"),
             ("polls", lambda r: f"Poll: {str(r['topic']).replace('_', ' ')} ({r['pollster']})",
              lambda r: f"{r['value_percent']:g}%")):
@@ -65,23 +65,23 @@ def moved(ed: Edition):
                          "source_ids": row["source_ids"]})
     frame = pd.DataFrame(rows, columns=["reported_on", "what", "value", "source_ids"])
     frame["reported_on"] = pd.to_datetime(frame["reported_on"])
-    return brief.table(frame.sort_values(["reported_on", "what"]),
+    return brief.table(ed, frame.sort_values(["reported_on", "what"]),
                        {"reported_on": "Reported", "what": "Indicator or estimate", "value": "Value"},
                        f"Figures that entered the record since the last edition ({fmt_date(ed.previous_edition)})")
 
 
-def trends(ed: Edition):
-    return brief.changes(ed.known(data.events()), ed.previous_edition, ed.as_of, THEMES)
+def trends(ed: Window):
+    return brief.changes(ed, THEMES)
 
 
-def fact_check(ed: Edition):
+def fact_check(ed: Window):
     return crosscheck_table(ed)
 
 
-def verdict_counts(ed: Edition):
+def verdict_counts(ed: Window):
     frame = ed.known(data.crosscheck())
     if frame.empty:
         return brief.HTML("")
     counts = frame["verdict"].value_counts()
     parts = [f"{counts.get(v, 0)} {v}" for v in ("confirmed", "partly", "contradicted", "unverified")]
-    return brief.HTML(f"<p>Of {len(frame)} dated or numeric claims in the source analysis: {', '.join(parts)}.</p>")
+    return brief.paragraph(f"Of {len(frame)} dated or numeric claims in the source analysis: {', '.join(parts)}.")

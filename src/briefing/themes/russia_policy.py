@@ -8,23 +8,23 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import Judgment, fmt_date, plural
-from . import Edition, check
+from . import Window, check
 
 THEMES = ("seoul_russia",)
 
 
-def trade(ed: Edition) -> pd.DataFrame:
+def trade(ed: Window) -> pd.DataFrame:
     frame = ed.known(data.indicators())
     return frame[frame["indicator_id"].isin(["kor_rus_trade_total", "kor_exports_to_rus", "kor_imports_from_rus"])]
 
 
-def _rok_totals(ed: Edition) -> pd.DataFrame:
+def _rok_totals(ed: Window) -> pd.DataFrame:
     frame = trade(ed)
     frame = frame[(frame["indicator_id"] == "kor_rus_trade_total") & ~frame["counting_basis"].fillna("").str.startswith("Russia")]
     return frame.assign(year=frame["period"].astype(int)).sort_values(["year", "reported_on"]).drop_duplicates("year", keep="last")
 
 
-def judgments(ed: Edition) -> list[Judgment]:
+def judgments(ed: Window) -> list[Judgment]:
     found = []
     totals = _rok_totals(ed)
     if len(totals) >= 2:
@@ -62,7 +62,7 @@ def judgments(ed: Edition) -> list[Judgment]:
     return found
 
 
-def header(ed: Edition):
+def header(ed: Window):
     totals = _rok_totals(ed)
     trend = ""
     if len(totals) >= 2:
@@ -86,14 +86,14 @@ def header(ed: Edition):
     else:
         title = "No ROK–Russia reporting was on record yet"
         line = f"The dataset holds no ROK–Russia reporting for {ed.period}."
-    return brief.header(title, line)
+    return brief.header(ed, title, line)
 
 
-def key_judgments(ed: Edition):
+def key_judgments(ed: Window):
     return brief.key_judgments(judgments(ed), ed.as_of)
 
 
-def trade_chart(ed: Edition):
+def trade_chart(ed: Window):
     frame = trade(ed)
     frame = frame[frame["indicator_id"] == "kor_rus_trade_total"]
     claimed = claimed_trade(ed)
@@ -102,11 +102,11 @@ def trade_chart(ed: Edition):
              f"{claimed[0]} series"
              if claimed and not totals.empty else
              (f"Trade with Russia peaked at ${totals['value'].max():.1f}bn" if not totals.empty else "No trade figures on record"))
-    return brief.chart(charts.trade_series(frame, title, "ROK–Russia total trade by year, USD billion (nominal), by "
+    return brief.chart(ed, charts.trade_series(frame, title, "ROK–Russia total trade by year, USD billion (nominal), by "
                                            "who reported it", claimed=claimed, as_of=ed.as_of))
 
 
-def claimed_trade(ed: Edition) -> tuple[int, float, str] | None:
+def claimed_trade(ed: Window) -> tuple[int, float, str] | None:
     """(year, USD bn, label) of the source analysis' trade figure, read from its cross-check row."""
     claim = check(ed, "ck_48_trade_17_5bn")
     if claim is None:
@@ -118,27 +118,27 @@ def claimed_trade(ed: Edition) -> tuple[int, float, str] | None:
     return int(year.group()), float(value.group()), f"Source analysis: ${float(value.group()):g}bn"
 
 
-def trade_table(ed: Edition):
+def trade_table(ed: Window):
     frame = trade(ed).sort_values(["period", "indicator_id"])
-    return brief.table(frame, {"period": "Year", "title": "Series", "value": "USD billion",
+    return brief.table(ed, frame, {"period": "Year", "title": "Series", "value": "USD billion",
                                "counting_basis": "Reported by", "note": "Note"},
                        "ROK–Russia trade as reported (gaps are years with no figure found)")
 
 
-def record(ed: Edition):
+def record(ed: Window):
     events = ed.known(data.events())
     events = events[events["theme"] == "seoul_russia"].sort_values("date_start")
-    return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened"},
+    return brief.table(ed, events, {"date_start": "Date", "event_type": "Type", "summary": "What happened"},
                        "Seoul–Moscow: appointments, export controls and the record")
 
 
-def sanctions(ed: Edition):
+def sanctions(ed: Window):
     frame = ed.known(data.sanctions())
     frame = frame[frame["target"].str.contains("Russia", na=False)].sort_values("announced")
-    return brief.table(frame, {"announced": "Announced", "kind": "Kind", "target": "Target", "vessels": "Vessels",
+    return brief.table(ed, frame, {"announced": "Announced", "kind": "Kind", "target": "Target", "vessels": "Vessels",
                                "items_added": "Items added", "items_total": "Items listed"},
                        "ROK measures touching Russia")
 
 
-def changes(ed: Edition):
-    return brief.changes(ed.known(data.events()), ed.previous_edition, ed.as_of, THEMES)
+def changes(ed: Window):
+    return brief.changes(ed, THEMES)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import Judgment, fmt_date, plural
-from . import Edition, check
+from . import Window, check
 
 THEMES = ("seoul_response", "inter_korean")
 LEE_INAUGURATED = "ev_20250604_lee_inauguration"
@@ -17,12 +17,12 @@ MEASURES = (("Sanctions designations", ("sanctions",), ("seoul_response",)),
             ("Pyongyang's statements on Seoul", ("statement",), ("inter_korean",)))
 
 
-def lee_start(ed: Edition) -> pd.Timestamp | None:
+def lee_start(ed: Window) -> pd.Timestamp | None:
     event = ed.event(LEE_INAUGURATED)
     return None if event is None else event["date_start"]
 
 
-def era(ed: Edition, events: pd.DataFrame) -> pd.Series:
+def era(ed: Window, events: pd.DataFrame) -> pd.Series:
     """'Yoon' or 'Lee' for each event, split at Lee's inauguration."""
     start = lee_start(ed)
     if start is None:
@@ -30,7 +30,7 @@ def era(ed: Edition, events: pd.DataFrame) -> pd.Series:
     return events["date_start"].map(lambda d: "Lee" if d >= start else "Yoon")
 
 
-def budget(ed: Edition) -> pd.DataFrame:
+def budget(ed: Window) -> pd.DataFrame:
     frame = ed.known(data.indicators())
     return frame[frame["indicator_id"] == "rok_defence_budget"].sort_values(["period", "stage"])
 
@@ -41,7 +41,7 @@ def _enacted(frame: pd.DataFrame) -> pd.DataFrame:
     return enacted.sort_values(["period", "reported_on"]).drop_duplicates("period", keep="last")
 
 
-def judgments(ed: Edition) -> list[Judgment]:
+def judgments(ed: Window) -> list[Judgment]:
     found = []
     enacted = _enacted(budget(ed))
     if len(enacted) >= 2:
@@ -86,7 +86,7 @@ def judgments(ed: Edition) -> list[Judgment]:
     return found
 
 
-def header(ed: Edition):
+def header(ed: Window):
     start = lee_start(ed)
     events = ed.known(data.events())
     rebuffs = 0 if start is None else int(((events["date_start"] >= start) & (events["theme"] == "inter_korean")
@@ -106,14 +106,14 @@ def header(ed: Edition):
     else:
         title = "No Seoul response was on record yet"
         line = f"The dataset holds no reporting on Seoul's response for {ed.period}."
-    return brief.header(title, line)
+    return brief.header(ed, title, line)
 
 
-def key_judgments(ed: Edition):
+def key_judgments(ed: Window):
     return brief.key_judgments(judgments(ed), ed.as_of)
 
 
-def budget_chart(ed: Edition):
+def budget_chart(ed: Window):
     frame = budget(ed)
     frame = frame[frame["period"] >= str(pd.Timestamp(ed.since).year - 2)]
     enacted = _enacted(frame)
@@ -123,35 +123,35 @@ def budget_chart(ed: Edition):
                  f"{enacted.iloc[-1]['value']:.1f} trillion in {enacted.iloc[-1]['period']}")
     else:
         title = "Too few budget figures on record to show a trend"
-    return brief.chart(charts.budget_by_stage(frame, title, "ROK defence budget by year and budget stage, KRW trillion "
+    return brief.chart(ed, charts.budget_by_stage(frame, title, "ROK defence budget by year and budget stage, KRW trillion "
                                               "(nominal)", indicator_id="rok_defence_budget", as_of=ed.as_of))
 
 
-def budget_table(ed: Edition):
-    return brief.table(budget(ed), {"period": "Year", "stage": "Stage", "value": "KRW trillion",
+def budget_table(ed: Window):
+    return brief.table(ed, budget(ed), {"period": "Year", "stage": "Stage", "value": "KRW trillion",
                                     "derivation": "Reported or derived", "counting_basis": "Reported by",
                                     "note": "Note"}, "ROK defence budget by stage (stages kept apart)",
                        formats={"value": lambda r: f"{r['value']:.4g}"})
 
 
-def sanctions(ed: Edition):
+def sanctions(ed: Window):
     frame = ed.known(data.sanctions()).sort_values("announced")
-    return brief.table(frame, {"announced": "Announced", "kind": "Kind", "target": "Target",
+    return brief.table(ed, frame, {"announced": "Announced", "kind": "Kind", "target": "Target",
                                "individuals": "Individuals", "entities": "Entities", "vessels": "Vessels",
                                "items_total": "Items listed", "summary": "Summary"},
                        "ROK sanctions designations and export-control steps")
 
 
-def era_events(ed: Edition, which: str):
+def era_events(ed: Window, which: str):
     events = ed.events(*THEMES)
     events = events[era(ed, events) == which]
     caption = ("The Yoon era: what Seoul did and what it faced" if which == "Yoon"
                else "The Lee Jae-myung era: outreach and Pyongyang's answers")
-    return brief.table(events, {"date_start": "Date", "actor1": "Actor", "summary": "What happened",
+    return brief.table(ed, events, {"date_start": "Date", "actor1": "Actor", "summary": "What happened",
                                 "security_effect": "Effect on ROK security"}, caption)
 
 
-def side_by_side(ed: Edition):
+def side_by_side(ed: Window):
     """Yoon vs Lee, measure by measure: counts of events of each kind in each era."""
     events = ed.known(data.events())
     events = events[events["date_start"] >= pd.Timestamp(ed.since)]
@@ -169,13 +169,13 @@ def side_by_side(ed: Edition):
                      "source_ids": ";".join(subset["source_ids"].dropna())})
     frame = pd.DataFrame(rows)
     lee_label = f"Lee (from {fmt_date(start)})" if start is not None else "Lee (not yet in office)"
-    return brief.table(frame, {"measure": "Measure", "yoon": "Yoon (events)", "lee": lee_label},
+    return brief.table(ed, frame, {"measure": "Measure", "yoon": "Yoon (events)", "lee": lee_label},
                        "Yoon and Lee side by side: events in the dataset, by measure")
 
 
-def polls_table(ed: Edition):
+def polls_table(ed: Window):
     frame = ed.known(data.polls()).sort_values(["topic", "fieldwork_year", "poll_id"])
-    return brief.table(frame, {"topic": "Question", "pollster": "Pollster", "fieldwork_year": "Year",
+    return brief.table(ed, frame, {"topic": "Question", "pollster": "Pollster", "fieldwork_year": "Year",
                                "fieldwork_end": "Fieldwork ended", "sample_size": "Sample",
                                "value_percent": "Share"}, "Polls on the alliance and a national nuclear option",
                        formats={"topic": lambda r: str(r["topic"]).replace("_", " ").replace("us ", "US "),
@@ -184,21 +184,20 @@ def polls_table(ed: Edition):
                                 "sample_size": lambda r: "–" if pd.isna(r["sample_size"]) else f"{int(r['sample_size']):,}"})
 
 
-def alliance_poll_check(ed: Edition):
+def alliance_poll_check(ed: Window):
     """The source analysis' 96% against the alliance polls actually found."""
     frame = ed.known(data.polls())
     alliance = frame[frame["topic"].isin(["us_alliance_important", "us_alliance_necessary"])]
     if alliance.empty:
         return brief.no_data(ed.as_of, "poll on the US alliance")
     top = alliance.loc[alliance["value_percent"].idxmax()]
-    brief.cite(alliance)
+    ed.cite(s for cell in alliance["source_ids"] for s in data.split_ids(cell))
     claim = check(ed, "ck_22_poll_96_percent")
-    said = ("" if claim is None else f"The source analysis gives {brief.esc(claim['analysis_value'])} "
-            f"({brief.esc(claim['verdict'])}). ")
-    return brief.HTML(f"<p>{said}The highest figure in the dataset for the US alliance is {top['value_percent']:g}% "
-                      f"({brief.esc(top['pollster'])}, {top['fieldwork_year']}, "
-                      f"\"{brief.esc(str(top['topic']).replace('_', ' ').replace('us ', 'US '))}\").</p>")
+    said = ("" if claim is None else f"The source analysis gives {claim['analysis_value']} ({claim['verdict']}). ")
+    return brief.paragraph(f"{said}The highest figure in the dataset for the US alliance is {top['value_percent']:g}% "
+                           f"({top['pollster']}, {top['fieldwork_year']}, "
+                           f"\"{str(top['topic']).replace('_', ' ').replace('us ', 'US ')}\").")
 
 
-def changes(ed: Edition):
-    return brief.changes(ed.known(data.events()), ed.previous_edition, ed.as_of, THEMES)
+def changes(ed: Window):
+    return brief.changes(ed, THEMES)

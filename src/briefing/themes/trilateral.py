@@ -6,7 +6,7 @@ import pandas as pd
 
 from .. import brief, charts, data
 from ..brief import Judgment, fmt_date, plural
-from . import Edition
+from . import Window
 
 THEMES = ("trilateral_trump",)
 # Trump's first statement on Korea in his second term opens the "Trump factor" (the source analysis
@@ -15,18 +15,18 @@ TRUMP_OPENS = "ev_20250120_trump_kim_nuclear_power"
 MILESTONES = ("summit", "agreement_signed", "deployment", "statement", "visit", "exercise", "trade_measure", "incident")
 
 
-def trump_start(ed: Edition) -> pd.Timestamp | None:
+def trump_start(ed: Window) -> pd.Timestamp | None:
     """Date the Trump factor opens, if it was known on ``as_of``."""
     event = ed.event(TRUMP_OPENS)
     return None if event is None else event["date_start"]
 
 
-def exercises(ed: Edition) -> pd.DataFrame:
+def exercises(ed: Window) -> pd.DataFrame:
     events = ed.events(*THEMES)
     return events[events["event_type"] == "exercise"]
 
 
-def judgments(ed: Edition) -> list[Judgment]:
+def judgments(ed: Window) -> list[Judgment]:
     found = []
     drills = exercises(ed)
     edge = drills[drills["summary"].str.contains("Freedom Edge", na=False)]
@@ -75,7 +75,7 @@ def judgments(ed: Edition) -> list[Judgment]:
     return found
 
 
-def header(ed: Edition):
+def header(ed: Window):
     deal, raid = ed.event("ev_20250730_us_rok_tariff_deal"), ed.event("ev_20250904_georgia_plant_raid")
     if deal is not None:
         title = "The trilateral military track holds while Trump turns the alliance into a trade negotiation"
@@ -90,31 +90,31 @@ def header(ed: Edition):
     else:
         title = "No trilateral milestone was on record yet"
         line = f"The dataset holds no trilateral reporting for {ed.period}."
-    return brief.header(title, line)
+    return brief.header(ed, title, line)
 
 
-def key_judgments(ed: Edition):
+def key_judgments(ed: Window):
     return brief.key_judgments(judgments(ed), ed.as_of)
 
 
-def timeline(ed: Edition):
+def timeline(ed: Window):
     events = ed.events(*THEMES)
     events = events[events["event_type"].isin(MILESTONES) & (events["event_type"] != "exercise")]
     title = (f"{len(events)} summits, deployments and disputes shaped the triangle" if len(events)
              else "No trilateral milestone on record")
-    return brief.chart(charts.timeline(events, title, f"US–ROK–Japan milestones and the Trump factor, {ed.period}",
+    return brief.chart(ed, charts.timeline(events, title, f"US–ROK–Japan milestones and the Trump factor, {ed.period}",
                                        lane="event_type", as_of=ed.as_of))
 
 
-def tempo(ed: Edition):
+def tempo(ed: Window):
     drills = exercises(ed)
     title = (f"{plural(len(drills), 'major allied exercise')} on record, {ed.period}" if len(drills)
              else "No exercise on record")
-    return brief.chart(charts.exercise_tempo(drills, title, f"Major US–ROK and trilateral exercises, {ed.period}",
+    return brief.chart(ed, charts.exercise_tempo(drills, title, f"Major US–ROK and trilateral exercises, {ed.period}",
                                              as_of=ed.as_of))
 
 
-def milestones(ed: Edition, trump: bool = False):
+def milestones(ed: Window, trump: bool = False):
     events = ed.events(*THEMES)
     opens = trump_start(ed)
     era = events["date_start"] >= opens if opens is not None else pd.Series(False, index=events.index)
@@ -122,9 +122,9 @@ def milestones(ed: Edition, trump: bool = False):
     caption = (f"The Trump factor: what changed from {fmt_date(opens, 'month')}" if trump and opens is not None
                else "The Trump factor: not yet on record" if trump
                else "Trilateral and allied milestones" + (f" before {fmt_date(opens, 'month')}" if opens is not None else ""))
-    return brief.table(events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
+    return brief.table(ed, events, {"date_start": "Date", "event_type": "Type", "summary": "What happened",
                                 "confidence": "Confidence"}, caption)
 
 
-def changes(ed: Edition):
-    return brief.changes(ed.known(data.events()), ed.previous_edition, ed.as_of, THEMES)
+def changes(ed: Window):
+    return brief.changes(ed, THEMES)
