@@ -29,6 +29,7 @@ from . import params as parameters
 from .edition import Edition
 from .errors import CatalogError
 from .formats import FORMATS
+from .scaffold import placeholders, theme_module
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Brief:
     editions: dict[str, dict[str, Any]]
     formats: tuple[str, ...]
     keywords: tuple[str, ...] = ()
+    draft: bool = False
 
 
 def load(path: Path) -> list[Brief]:
@@ -54,7 +56,7 @@ def load(path: Path) -> list[Brief]:
         entry = entry or {}
         if not isinstance(entry, dict):
             raise CatalogError(f"{path}: brief {slug!r}: expected a mapping (notebook, editions, formats)")
-        unknown = set(entry) - {"notebook", "editions", "formats", "keywords"}
+        unknown = set(entry) - {"notebook", "editions", "formats", "keywords", "draft"}
         if unknown:
             raise CatalogError(f"{path}: brief {slug!r}: unknown key(s) {sorted(unknown)}")
         notebook = path.parent / entry.get("notebook", f"{slug}.ipynb")
@@ -67,8 +69,14 @@ def load(path: Path) -> list[Brief]:
         keywords = entry.get("keywords", [])
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
             raise CatalogError(f"{path}: brief {slug!r}: keywords must be a list of words")
+        draft = entry.get("draft", False)
+        if not isinstance(draft, bool):
+            raise CatalogError(f"{path}: brief {slug!r}: draft must be true or false")
+        if not draft and (left := placeholders(notebook, theme_module(notebook) or notebook)):
+            raise CatalogError(f"{path}: brief {slug!r} still holds template placeholders ({'; '.join(left)}); "
+                               "replace them, or mark the brief 'draft: true'")
         briefs.append(Brief(slug, notebook, {k: dict(v or {}) for k, v in editions.items()}, formats,
-                            tuple(keywords)))
+                            tuple(keywords), draft))
     return briefs
 
 
@@ -85,13 +93,14 @@ def editions(briefs: list[Brief], names: tuple[str, ...] = (), overrides: dict[s
     """Resolve the editions to render; every parameter set is type-checked here.
 
     With ``overrides`` (``--as-of``, ``-p``) only each brief's ``current``
-    edition is rendered, with the overrides applied.
+    edition is rendered, with the overrides applied.  Draft briefs are left
+    out unless named.
     """
     formats = check_formats(formats, "--format") if formats is not None else None
     known = {b.slug for b in briefs}
     if missing := [n for n in names if n not in known]:
         raise CatalogError(f"unknown brief(s) {missing}; known: {', '.join(sorted(known))}")
-    chosen = [b for b in briefs if not names or b.slug in names]
+    chosen = [b for b in briefs if b.slug in names or (not names and not b.draft)]
     result = []
     for brief in chosen:
         sets = {"current": brief.editions.get("current", {})} if overrides else brief.editions

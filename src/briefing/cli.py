@@ -215,6 +215,30 @@ def refresh(names):
 
 
 @main.command()
+@click.argument("slug")
+@click.option("--theme", default="inter_korean", show_default=True,
+              help="Event theme the brief follows (a code of events.theme in data/datapackage.json).")
+def new(slug, theme):
+    """Scaffold brief SLUG (NN-topic): notebook, theme module, test, catalog entry.
+
+    The brief is marked 'draft: true' in notebooks/catalog.yml, so it is never
+    rendered with the others until its placeholders are replaced and the flag
+    is removed.
+
+    \b
+    Example:
+      briefing new 05-china-factor --theme inter_korean
+    """
+    from .scaffold import scaffold
+
+    root = _root()
+    for path in scaffold(root, slug, theme):
+        click.echo(f"wrote {path.relative_to(root)}")
+    click.echo(f"next: write the analysis in the theme module, `briefing refresh {slug}`, `make test`; "
+               "remove 'draft: true' from the catalog when no placeholder is left")
+
+
+@main.command()
 @click.option("--keep", default=10, show_default=True, type=click.IntRange(min=1),
               help="Editions to keep per brief (newest as_of first).")
 def prune(keep):

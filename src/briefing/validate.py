@@ -38,7 +38,7 @@ def validate(root: Path | None = None) -> list[Problem]:
         assert isinstance(package.get("resources"), list) and package["resources"], "no resources"
     except (OSError, ValueError, AssertionError) as err:
         return [Problem("datapackage.json", None, None, None, f"cannot read the descriptor: {err}")]
-    problems: list[Problem] = []
+    problems: list[Problem] = _vocabulary(package)
     tables: dict[str, list[tuple[int, dict]]] = {}
     for resource in package["resources"]:
         text, byte_problem = _read_text(root, resource["path"])
