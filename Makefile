@@ -41,12 +41,15 @@ briefs: setup
 	$(BIN)/briefing render
 
 test: setup
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 	$(BIN)/python -m pytest
 
 refresh: setup
 	$(BIN)/briefing refresh
 
 lab: setup
+	@echo "JupyterLab on notebooks/ (kernel: Python (peninsula briefs)). For a JupyterLab installed elsewhere:"
+	@echo "  $(BIN)/python -m ipykernel install --user --name peninsula-briefs --display-name 'Python (peninsula briefs)'"
 	$(BIN)/jupyter lab notebooks/
 
 bench: setup

@@ -6,7 +6,6 @@ import pytest
 
 from briefing import catalog
 from briefing.errors import CatalogError, ParameterError
-
 from conftest import write_catalog
 
 

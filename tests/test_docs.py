@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from briefing.cli import main
-
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -16,12 +16,12 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbconvert.exporters import get_exporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from offline import offline_violations, outbound_links
 from pypdf import PdfReader
 
 from briefing import __version__, pdf
 from briefing.edition import MARKINGS
 from briefing.exporters import BriefHTMLExporter, BriefPDFExporter
-from offline import offline_violations, outbound_links
 
 NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 EXECUTED = NOTEBOOKS / "executed_brief.ipynb"

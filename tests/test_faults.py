@@ -20,10 +20,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from offline import offline_violations
-from briefing.render import render
 
+from briefing.render import render
 from conftest import ROOT, write_catalog
 
 CLI = [sys.executable, "-m", "briefing.cli"]

@@ -12,14 +12,13 @@ import sys
 import nbformat
 import pandas as pd
 import pytest
+from offline import offline_violations
 
 from briefing import data
 from briefing.catalog import load
-from offline import offline_violations
 from briefing.notebooks import NOISY_CELL_KEYS, NOISY_NOTEBOOK_KEYS, themed
 from briefing.params import declared
 from briefing.render import render
-
 from conftest import ROOT
 
 NOTEBOOKS = themed(ROOT / "notebooks") + [ROOT / "notebooks" / "_template.ipynb"]

@@ -6,7 +6,6 @@ import pytest
 
 from briefing.errors import ParameterError
 from briefing.params import declared, resolve
-
 from conftest import FIXTURES
 
 OK = FIXTURES / "project" / "notebooks" / "ok.ipynb"

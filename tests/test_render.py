@@ -11,7 +11,6 @@ from briefing.cli import main
 from briefing.errors import DataValidationError, LockedError
 from briefing.publish import locked
 from briefing.render import render
-
 from conftest import write_catalog
 
 

@@ -17,9 +17,8 @@ from nbconvert.exporters import get_exporter
 from briefing import brief, data, formats
 from briefing.catalog import load
 from briefing.datapackage import descriptor
-from briefing.edition import Window, window_rules, EditionRuleError
+from briefing.edition import EditionRuleError, Window, window_rules
 from briefing.validate import validate
-
 from conftest import ROOT
 
 BRIEFING = Path(sys.executable).with_name("briefing")

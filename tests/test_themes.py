@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from briefing import brief, data
+from briefing import data
 from briefing.themes import alliance, crosscheck_table, overview, russia_policy, seoul, start, trilateral
 
 MODULES = (alliance, seoul, trilateral, russia_policy, overview)

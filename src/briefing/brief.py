@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import jinja2
 import pandas as pd
@@ -231,7 +231,7 @@ def table(ed: Window, frame: pd.DataFrame, columns: dict[str, str], caption: str
     return _html("table", caption, list(columns.values()), rows, line, len(rows) <= KEEP_ROWS)
 
 
-def chart(ed: Window, chart_obj) -> "ChartBlock":
+def chart(ed: Window, chart_obj) -> ChartBlock:
     """Display a :class:`briefing.charts.Chart` with its source line under it."""
     return ChartBlock(chart_obj, source_line(ed, chart_obj.source_ids))
 

@@ -17,8 +17,8 @@ import json
 import os
 from pathlib import Path
 
-from . import datapackage as data, publish
-
+from . import datapackage as data
+from . import publish
 
 
 @functools.cache

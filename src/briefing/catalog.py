@@ -19,7 +19,7 @@ catalog is loaded, so a typo fails the whole run before any kernel starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ def load(path: Path) -> list[Brief]:
 def check_formats(value, where: str) -> tuple[str, ...]:
     """``value`` as a tuple of known output formats, or a :class:`CatalogError` saying where."""
     formats = tuple(value) if isinstance(value, (list, tuple)) else None
-    if not formats or (bad := [f for f in formats if f not in FORMATS]):
+    if not formats or any(f not in FORMATS for f in formats):
         raise CatalogError(f"{where}: formats must be a list of {', '.join(FORMATS)}, not {value!r}")
     return formats
 

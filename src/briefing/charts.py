@@ -31,8 +31,8 @@ from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from . import data as _data
 from . import brief as _brief
+from . import data as _data
 
 STYLE = Path(__file__).with_name("house.mplstyle")
 DPI = 120

@@ -215,6 +215,36 @@ def refresh(names):
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a notebook would change.")
+def clean(paths, check):
+    """Strip execution noise and chart images from notebooks (outputs stay).
+
+    What `refresh` does after executing, for a notebook saved from JupyterLab;
+    the pre-commit hook runs it with --check.
+
+    \b
+    Example:
+      briefing clean notebooks/01-dprk-russia-alliance.ipynb
+    """
+    import nbformat
+
+    from .notebooks import clean as tidy
+
+    dirty = []
+    for path in paths or sorted((_root() / "notebooks").glob("*.ipynb")):
+        before = path.read_text(encoding="utf-8")
+        after = nbformat.writes(tidy(nbformat.reads(before, as_version=4))) + "\n"
+        if after != before:
+            dirty.append(path)
+            if not check:
+                path.write_text(after, encoding="utf-8")
+    for path in dirty:
+        click.echo(f"{'would clean' if check else 'cleaned'} {path}")
+    sys.exit(1 if check and dirty else 0)
+
+
+@main.command()
 @click.argument("slug")
 @click.option("--theme", default="inter_korean", show_default=True,
               help="Event theme the brief follows (a code of events.theme in data/datapackage.json).")
@@ -251,8 +281,8 @@ def prune(keep):
       briefing prune --keep 5
     """
     from .index import write_index
-    from .publish import locked, prune as run, read_json
-
+    from .publish import locked, read_json
+    from .publish import prune as run
     from .render import plan
 
     root = _root()

@@ -15,10 +15,11 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__, datapackage as data
+from . import __version__
+from . import datapackage as data
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _metadata(edition, provenance: dict) -> dict:
     """What the pipeline adds to the kernel's own record: the edition's identity, keywords, provenance."""
     return {"slug": edition.slug, "edition": f"{edition.slug}/{edition.as_of}", "language": "en",
             "keywords": list(edition.keywords), "marking": edition.marking,
-            "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
             "generator": f"peninsula-briefs {__version__}", **provenance}
 
 

@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import LockedError
@@ -76,7 +76,7 @@ def clear_leftovers(briefs: Path) -> None:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def read_json(path: Path):

@@ -18,11 +18,12 @@ import dataclasses
 import hashlib
 import multiprocessing
 import multiprocessing.connection
-import shutil
 import os
+import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import cache, catalog, publish, validate
 from .execute import BuildResult, build, git_sha, warm_up

@@ -8,6 +8,8 @@ from the data, never typed.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .. import brief, data
 from ..edition import Window
 
