@@ -129,3 +129,48 @@ def test_every_number_in_a_judgment_is_in_the_data_or_derived():
 def _derived(number: str) -> bool:
     # Counts and percentages computed from the rows (e.g. a growth rate) are not stored.
     return "." in number or len(number) <= 2
+
+
+def test_an_edition_long_after_its_record_says_the_record_is_stale_and_calls_nothing_unchanged():
+    ed = start("2026-11-29", "", "", "TLP:CLEAR")
+    end = max(data.load(name)["reported_on"].max() for name in data.FACT_TABLES)
+    header = overview.header(ed).data
+    assert f"The record ends {end:%-d %b %Y}." in header
+    assert "Stale record." in header and f"{(pd.Timestamp('2026-11-29') - end).days} days earlier" in header
+    changes = alliance.changes(ed).data
+    assert "no new reporting" in changes and "unchanged" not in changes.replace("so no theme is called unchanged", "")
+    assert "no change since then can be assessed" in header
+
+
+def test_a_current_edition_states_its_record_end_without_a_stale_notice():
+    ed = start(*CURRENT)
+    header = alliance.header(ed).data
+    assert "The record ends " in header and "Stale record" not in header
+    assert alliance.header(ed).metadata["briefing"]["record_end"] == ed.record_end
+
+
+def test_launch_tempo_plots_every_launch_row_known_per_basis_never_summed(data_copy, monkeypatch):
+    rows = data.known_on(data.indicators(), "2025-12-15")
+    rows = rows[rows["indicator_id"] == "dprk_ballistic_launches"]
+    shown = alliance.launch_tempo(start(*CURRENT)).chart.data
+    latest = rows.sort_values("reported_on").drop_duplicates(["counting_basis", "period"], keep="last")
+    assert sorted(zip(shown["counting_basis"], shown["year"], shown["value"])) == sorted(
+        zip(latest["counting_basis"], latest["period"].astype(int), latest["value"]))
+    assert shown.groupby(["counting_basis", "year"]).size().max() == 1
+
+
+def test_changing_a_launch_count_changes_the_alliance_brief(tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(data.data_dir(), copy)
+    before = alliance.launch_tempo(start(*CURRENT)).chart.alt
+    path = copy / "indicators.csv"
+    text = path.read_text()
+    assert ",2023,30,count," in text
+    path.write_text(text.replace(",2023,30,count,", ",2023,31,count,"))
+    monkeypatch.setenv("BRIEFING_DATA", str(copy))
+    data._load.cache_clear()
+    after = alliance.launch_tempo(start(*CURRENT)).chart.alt
+    data._load.cache_clear()
+    assert before != after and "31 in 2023" in after

@@ -35,6 +35,7 @@ LIKELIHOOD = (("almost no chance", "1–5%"), ("very unlikely", "5–20%"), ("un
               ("almost certain", "95–99%"))
 CONFIDENCE = ("low", "moderate", "high")
 TRENDS = ("deteriorated", "improved", "unchanged")
+NO_NEW_REPORTING = "no new reporting"  # the flag of a window the record does not reach
 STATE_MEDIA = ("state_media_dprk", "state_media_russia", "state_media_other")
 KEEP_ROWS = 12  # a table this short is kept on one page with its caption and source line
 
@@ -174,9 +175,23 @@ def header(ed: Window, title: str, standfirst: str) -> HTML:
     also travel as output metadata, where the pipeline and the exporters read
     them: whichever way the notebook ran, the brief knows its marking.
     """
+    end = ed.record_end
     said = {"title": title, "description": standfirst, "as_of": ed.as_of, "since": ed.since,
-            "previous_edition": ed.previous_edition, "marking": ed.marking}
-    return _html("header", title, standfirst, metadata={METADATA_KEY: said})
+            "previous_edition": ed.previous_edition, "marking": ed.marking, "record_end": end}
+    return _html("header", title, standfirst, freshness(ed), metadata={METADATA_KEY: said})
+
+
+def freshness(ed: Window) -> dict:
+    """Where the record ends, and a plain warning when the edition is dated well after it."""
+    end = ed.record_end
+    if end is None:
+        return {"line": f"The record holds nothing reported by {fmt_date(ed.as_of)}.", "stale": ""}
+    stale = ""
+    if days := ed.stale_days:
+        stale = (f"This edition is dated {fmt_date(ed.as_of)}, but its record ends {fmt_date(end)}, "
+                 f"{days} days earlier: nothing reported since then is in it. Read it as the picture on "
+                 f"{fmt_date(end)}, not as current.")
+    return {"line": f"The record ends {fmt_date(end)}.", "stale": stale}
 
 
 def no_data(as_of, what: str = "reporting") -> HTML:
@@ -273,6 +288,8 @@ def trend(events: pd.DataFrame, previous, as_of) -> str:
 def changes(ed: Window, themes: Iterable[str]) -> HTML:
     """'Change since the last edition': a trend flag per theme and the new events."""
     events, previous, as_of = ed.known(data.events()), ed.previous_edition, ed.as_of
+    end = ed.record_end
+    blind = end is None or end <= previous  # nothing could have entered the record in this window
     rows = []
     for theme in themes:
         subset = events[events["theme"] == theme]
@@ -280,10 +297,14 @@ def changes(ed: Window, themes: Iterable[str]) -> HTML:
         rows.append({"theme": label(theme, "theme"), "new": len(new),
                      "worsens": int((new["security_effect"] == "worsens").sum()),
                      "eases": int((new["security_effect"] == "eases").sum()),
-                     "trend": trend(subset, previous, as_of)})
+                     "trend": NO_NEW_REPORTING if blind else trend(subset, previous, as_of)})
     flags = pd.DataFrame(rows)
-    intro = paragraph(f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}). "
-                      "Trend flags net the events coded as worsening or easing the ROK's security environment.")
+    intro = (f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}). "
+             "Trend flags net the events coded as worsening or easing the ROK's security environment.")
+    if blind:
+        intro += (f" The record ends {fmt_date(end)}, before the previous edition: nothing new could be assessed, "
+                  "so no theme is called unchanged." if end else " The record holds nothing yet.")
+    intro = paragraph(intro)
     summary = table(ed, flags, {"theme": "Theme", "new": "New events", "worsens": "Worsening", "eases": "Easing",
                                 "trend": "Trend"}, "Trend by theme since the last edition", sources=False)
     new = new_since(events[events["theme"].isin(list(themes))], previous, as_of).sort_values(["date_start", "event_id"])

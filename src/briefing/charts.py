@@ -691,3 +691,61 @@ def trade_series(indicators: pd.DataFrame, title: str, subtitle: str, marked_yea
         against = ", ".join(f"{_fmt(v)} ({s})" for s, v in zip(there["series"], there["value"]))
         alt += f" {claim_label} for {claim_year}" + (f", against {against}." if against else ".")
     return Chart(fig, title, subtitle, alt, shown, source_ids_of(shown))
+
+
+# -- launch tempo ----------------------------------------------------------------------
+
+def launch_tempo(indicators: pd.DataFrame, title: str, subtitle: str, *,
+                 indicator_id: str = "dprk_ballistic_launches", as_of=None) -> Chart:
+    """Counts per year, one series per counting basis (never summed or joined across bases).
+
+    Each basis keeps its own colour and marker, dodged side by side within a
+    year; a count for part of a year is drawn hollow and labelled "to date",
+    so a low partial figure never reads as a quiet year.  Where a basis has
+    several figures for one year, the latest reported one is shown.
+    """
+    cols = ["counting_basis", "year", "value", "partial", "derivation", "reported_on", "source_ids"]
+    frame = indicators[_flag(indicators["indicator_id"], indicator_id)]
+    frame = frame[frame["period"].str.fullmatch(r"\d{4}").fillna(False).to_numpy(dtype=bool)].copy()
+    if frame.empty:
+        return _empty(title, subtitle, "Dot chart of launches per year by counting basis", as_of, cols)
+    frame["year"] = frame["period"].astype(int)
+    frame["partial"] = _flag(frame["stage"], "partial_year")
+    shown = (frame.sort_values(["counting_basis", "year", "reported_on"])
+             .drop_duplicates(["counting_basis", "year"], keep="last")[cols].reset_index(drop=True))
+    bases = list(dict.fromkeys(shown.sort_values(["year", "counting_basis"])["counting_basis"]))
+    crowd = shown.groupby("year")["counting_basis"].transform("size")
+    slot = shown.groupby("year").cumcount()
+    shown["x"] = shown["year"] + (slot - (crowd - 1) / 2) * 0.17  # dodged within a year
+    with mpl.style.context(STYLE):
+        fig, ax = _figure(right=0.72)
+        styles = _styles()
+        for i, basis in enumerate(bases):
+            style, sub = styles[i % len(styles)], shown[shown["counting_basis"] == basis]
+            for filled, part in ((True, ~sub["partial"]), (False, sub["partial"])):
+                if part.any():
+                    ax.plot(sub["x"][part], sub["value"][part], ls="none", marker=style["marker"], ms=7,
+                            color=style["color"], mfc=style["color"] if filled else "white", mew=1.6,
+                            label=basis if filled or not (~sub["partial"]).any() else None)
+        for row, few in zip(shown.itertuples(), crowd <= 2):
+            if few or row.partial:  # crowded years are read from the legend and the alt text
+                ax.annotate(f"{_fmt(row.value)}{' to date' if row.partial else ''}", (row.x, row.value),
+                            xytext=(0, 7), textcoords="offset points", ha="center", fontsize="x-small",
+                            color="#333333", annotation_clip=False, parse_math=False)
+        years = range(int(shown["year"].min()), int(shown["year"].max()) + 1)
+        ax.set_xticks(list(years), [str(y) for y in years])
+        ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
+        ax.set_ylim(0, shown["value"].max() * 1.2)
+        ax.set_ylabel("launches (as counted by each basis)")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small",
+                  title="Counting basis", title_fontsize="small")
+        _header(fig, ax, title, subtitle)
+        _note(ax, "Bases count differently (missiles fired, tests, launch events) and are never added up. "
+                  "Hollow: part of a year only. Years without a dot have no figure on record.")
+    alt = (f"Dot chart of DPRK ballistic missile launches per year, {min(years)} to {max(years)}, "
+           f"by counting basis ({', '.join(bases)}).")
+    for basis in bases:
+        sub = shown[shown["counting_basis"] == basis]
+        alt += f" {basis}: " + ", ".join(f"{_fmt(r.value)} in {r.year}{' (part of the year)' if r.partial else ''}"
+                                         for r in sub.itertuples()) + "."
+    return Chart(fig, title, subtitle, alt, shown[cols], source_ids_of(shown))

@@ -19,6 +19,7 @@ from typing import Any
 
 MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")  # TLP 2.0
 DATE_PARAMETERS = ("as_of", "since", "previous_edition")
+STALE_AFTER_DAYS = 45  # an edition dated this long after its newest row says its record is stale
 METADATA_KEY = "briefing"  # where a brief records what it is: notebook and output metadata
 
 
@@ -131,6 +132,22 @@ class Window:
         events = self.known(data.events())
         match = events[events["event_id"] == event_id]
         return None if match.empty else match.iloc[0]
+
+    @property
+    def record_end(self) -> str | None:
+        """The newest ``reported_on`` known on ``as_of`` across the fact tables: where the record ends."""
+        from . import data
+
+        ends = [data.known_on(data.load(name), self.as_of)["reported_on"].max() for name in data.FACT_TABLES]
+        ends = [end for end in ends if end == end and end is not None]  # NaT-free
+        return max(ends).date().isoformat() if ends else None
+
+    @property
+    def stale_days(self) -> int | None:
+        """Days from the end of the record to ``as_of`` when that exceeds :data:`STALE_AFTER_DAYS`, else None."""
+        end = self.record_end
+        days = (date.fromisoformat(self.as_of) - date.fromisoformat(end)).days if end else None
+        return days if days is None or days > STALE_AFTER_DAYS else None
 
     @property
     def period(self) -> str:

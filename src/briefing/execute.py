@@ -32,6 +32,7 @@ class BuildResult:
     tables: list[str] = field(default_factory=list)
     seconds: float = 0.0
     title: str | None = None
+    record_end: str | None = None
     cell: int | None = None
     ename: str | None = None
     evalue: str | None = None
@@ -103,6 +104,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         nb = nbformat.read(executed, as_version=4)
         said = kernel_metadata(nb)
         result.title = said.get("title") or _markdown_title(nb)
+        result.record_end = said.get("record_end")
         nb.metadata["briefing"] = _metadata(edition, provenance)
         nbformat.write(nb, executed)
         result.files += _export(nb, edition.formats, staging, edition.slug)

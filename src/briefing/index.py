@@ -19,7 +19,7 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("briefing", "templates"),
 
 def build_index(briefs: Path, report: dict | None) -> str:
     """HTML of the index for the editions published under ``briefs``."""
-    editions = publish.published_editions(briefs)
+    editions = [{**r, "stale_days": _stale_days(r)} for r in publish.published_editions(briefs)]
     latest: dict[str, dict] = {}
     for record in editions:
         slug = record["folder"].split("/")[0]
@@ -29,6 +29,19 @@ def build_index(briefs: Path, report: dict | None) -> str:
     return _ENV.get_template("index.html.j2").render(
         latest=[latest[k] for k in sorted(latest)], archive=archive, report=report,
         version=__version__)
+
+
+def _stale_days(record: dict) -> int | None:
+    """Days between the end of an edition's record and its date, when past the stale threshold."""
+    from datetime import date
+
+    from .edition import STALE_AFTER_DAYS
+
+    try:
+        days = (date.fromisoformat(record["as_of"]) - date.fromisoformat(record["record_end"])).days
+    except (KeyError, TypeError, ValueError):
+        return None
+    return days if days > STALE_AFTER_DAYS else None
 
 
 def write_index(briefs: Path, report: dict | None) -> Path:

@@ -43,6 +43,8 @@ class BriefMetadata:
         One of :data:`MARKINGS`; required (never defaulted).
     as_of, since : datetime.date or None
         Information cut-off and start of the period covered.
+    record_end : datetime.date or None
+        The newest ``reported_on`` the brief's record holds (the kernel says it).
     keywords : tuple of str
     language : str
         ``<html lang>``: an ISO 639-1 code, optionally with a region (``en-GB``).
@@ -54,6 +56,7 @@ class BriefMetadata:
     marking: str = ""
     as_of: date | None = None
     since: date | None = None
+    record_end: date | None = None
     edition: str | None = None
     author: str = "Peninsula Briefs"
     description: str | None = None
@@ -102,6 +105,7 @@ class BriefMetadata:
             raise ValueError(f"briefing keywords must be a list of strings, got {keywords!r}")
         as_of = _as_date("as_of", raw.get("as_of"))
         since = _as_date("since", raw.get("since"))
+        record_end = _as_date("record_end", raw.get("record_end"))
         if as_of and since and since > as_of:
             raise ValueError(f"briefing since ({since}) is after as_of ({as_of})")
         text = {key: _as_text(key, raw.get(key)) for key in _TEXT_KEYS}
@@ -111,6 +115,7 @@ class BriefMetadata:
             marking=marking,
             as_of=as_of,
             since=since,
+            record_end=record_end,
             keywords=tuple(keywords),
             language=language,
             generated=_as_datetime("generated", raw.get("generated")),

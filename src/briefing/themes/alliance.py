@@ -198,5 +198,25 @@ def treaty(ed: Window):
     return brief.table(ed, steps, {"date_start": "Date", "summary": "Step"}, "The treaty, step by step")
 
 
+def launch_tempo(ed: Window):
+    """DPRK ballistic-missile launches per year, one series per counting basis, as known on ``as_of``."""
+    frame = ed.known(data.indicators())
+    frame = frame[frame["indicator_id"] == "dprk_ballistic_launches"]
+    full = frame[frame["stage"] != "partial_year"]
+    if full.empty:
+        title = "No full-year launch count on record"
+    else:
+        peak = full[full["period"] == full.loc[full["value"].idxmax(), "period"]]
+        low, high = peak["value"].min(), peak["value"].max()
+        counts = f"{fmt_num(high)}" if low == high else f"{fmt_num(low)} to {fmt_num(high)}"
+        title = (f"Launches peaked in {peak['period'].iloc[0]}: {counts} by "
+                 f"{plural(peak['counting_basis'].nunique(), 'count')}; every later figure held is lower"
+                 if (full[full["period"] > peak["period"].iloc[0]]["value"] < low).all()
+                 else f"The highest full-year count held is {fmt_num(high)}, in {peak['period'].iloc[0]}")
+    return brief.chart(ed, charts.launch_tempo(frame, title, "DPRK ballistic missile launches per year by who "
+                                                         f"counted, as known on {fmt_date(ed.as_of)}",
+                                               as_of=ed.as_of))
+
+
 def changes(ed: Window):
     return brief.changes(ed, THEMES + ("dprk_military",))

@@ -32,8 +32,13 @@ def header(ed: Window):
         title = "North Korean troops in Russia's war are reshaping the security picture around Korea"
     else:
         title = "Moscow's turn to Pyongyang is changing the security picture around Korea"
-    line = (f"Since the last edition ({fmt_date(ed.previous_edition)}), the record deteriorated on "
-            f"{len(worse)} of {len(flags)} themes" + (f": {', '.join(worse)}." if worse else "."))
+    if ed.record_end <= ed.previous_edition:
+        line = (f"The record ends {fmt_date(ed.record_end)}, before the last edition "
+                f"({fmt_date(ed.previous_edition)}): no change since then can be assessed.")
+        return brief.header(ed, title, line)
+    line = (f"Since the last edition ({fmt_date(ed.previous_edition)}), " +
+            (f"the record deteriorated on {len(worse)} of {len(flags)} themes: {', '.join(worse)}." if worse
+             else "no theme deteriorated."))
     return brief.header(ed, title, line)
 
 
