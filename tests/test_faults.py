@@ -106,9 +106,10 @@ def hostile_project(tmp_path_factory):
     shutil.copytree(ROOT / "data", root / "data", ignore=shutil.ignore_patterns(".*"))
     events = root / "data" / "events.csv"
     rows = list(csv.DictReader(io.StringIO(events.read_text(encoding="utf-8"))))
-    hostile = dict(rows[-1], event_id="ev_20250501_hostile", date_start="2025-05-01", date_end="",
-                   theme="dprk_russia", event_type="statement", summary=HOSTILE, reported_on="2025-05-01",
-                   source_ids=rows[0]["source_ids"].split(";")[0], analysis_ref="", note="")
+    # Dated on the day its cited source was published, so the dating rules of the validator hold.
+    hostile = dict(rows[-1], event_id="ev_20251025_hostile", date_start="2025-10-25", date_end="",
+                   theme="dprk_russia", event_type="statement", summary=HOSTILE, reported_on="2025-10-25",
+                   reported_on_basis="source_published", source_ids="resurgam_20251025", analysis_ref="", note="")
     with events.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()

@@ -26,7 +26,13 @@ def test_valid_fixture_has_no_problems(data_copy):
         ("low_above_best.claims", "claims.csv", 3, "value_low", "16000", "value_low > value_best"),
         ("non_utf8.sources", "sources.csv", 4, None, "0xb1", "not UTF-8"),
         ("empty_file.flows", "flows.csv", None, None, None, "file is empty"),
-        ("reported_before_source.claims", "claims.csv", 3, "reported_on", "2025-04-01", "before its earliest cited source"),
+        ("reported_before_source.claims", "claims.csv", 3, "reported_on", "2025-04-01", "before its cited source kcna_b"),
+        ("reported_before_later_source.events", "events.csv", 2, "reported_on", "2024-10-18",
+         "before its cited source kcna_b was published"),
+        ("reported_before_start.events", "events.csv", 2, "reported_on", "2024-10-20", "before the event's date_start"),
+        ("unknown_basis.claims", "claims.csv", 2, "reported_on_basis", "approximated", "not one of"),
+        ("empty_basis.sanctions", "sanctions.csv", 2, "reported_on_basis", "", "required value is empty"),
+        ("source_before_fact.claims", "claims.csv", 3, "source_ids", "kbs_a", "before the fact's claim_date"),
         ("unknown_claim.flows", "flows.csv", 2, "claim_ids", "cl_unknown", "unknown claim id"),
     ],
 )
@@ -36,6 +42,40 @@ def test_each_broken_fixture_names_file_row_column_value_rule(broken_data, fixtu
     assert matching, f"no {rule!r} at {file}:{row}:{column} in {[str(p) for p in problems]}"
     if value is not None:
         assert matching[0].value == value
+
+
+def _rewrite(path, **changes):
+    """Set columns of every row in a fixture table copy."""
+    import csv
+    import io
+
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row.update(changes)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buf.getvalue())
+
+
+def test_an_announcement_may_be_reported_before_it_starts(broken_data):
+    data = broken_data("reported_before_start.events")
+    _rewrite(data / "events.csv", event_type="announcement")
+    assert validate(data) == []
+
+
+def test_a_source_published_before_the_fact_is_allowed_when_the_note_names_it(broken_data):
+    data = broken_data("source_before_fact.claims")
+    _rewrite(data / "claims.csv", note="kbs_a reported the planned deployment before the claim.")
+    assert validate(data) == []
+
+
+def test_a_note_that_only_contains_the_id_as_part_of_a_longer_id_does_not_count(broken_data):
+    data = broken_data("source_before_fact.claims")
+    _rewrite(data / "claims.csv", note="see kbs_ab")
+    assert any("before the fact's claim_date" in p.rule for p in validate(data))
 
 
 def test_all_problems_reported_at_once(data_copy, broken_data):

@@ -5,8 +5,12 @@ Two layers, both reported together so an analyst fixes everything in one pass:
 1. the Frictionless Data Package descriptor (types, required, enums, patterns,
    ranges, primary and foreign keys), checked by ``frictionless`` itself;
 2. rules Table Schema cannot express: semicolon-separated keys into
-   ``sources.csv``, ``low <= best <= high``, date order, and that no row is
-   reported before the sources it cites were published.
+   ``sources.csv``, ``low <= best <= high``, date order, and the dating rules
+   for ``reported_on`` (the earliest date a fact can be shown to have been
+   public): never before any cited source was published; an event never
+   reported before it starts unless it is an ``announcement``; and a source
+   published before the fact's own date backs it only if the row's note names
+   that source and says why.
 
 Bytes are checked first (empty file, non-UTF-8) so that a broken file yields
 one clear line instead of a cascade.
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +29,14 @@ from .errors import DataValidationError, Problem
 
 # Frictionless reports these per resource; the byte check words them better.
 _BYTE_LEVEL = {"encoding-error", "source-error", "scheme-error", "format-error"}
+
+# The fact's own date per table: a source published before it cannot report
+# the fact, unless the row's note names that source (an advance announcement).
+_FACT_DATE = {"events": "date_start", "claims": "claim_date", "flows": "first_reported",
+              "sanctions": "announced", "polls": "fieldwork_end"}
+
+# Event types that may be public before date_start: the announcement of a plan.
+_ANNOUNCEMENT_TYPES = {"announcement"}
 
 # Tables whose ids a crosscheck row may point at.
 _ID_COLUMNS = {"events": "event_id", "claims": "claim_id", "flows": "flow_id",
@@ -225,15 +238,28 @@ def _cross_table(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> li
                     if sid not in published:
                         add(table, number, "source_ids", sid, "unknown source id (not in sources.csv)")
                 reported = _date(row.get("reported_on"))
-                dates = [published[s] for s in cited if published.get(s)]
-                if reported and dates and reported < min(dates):
-                    add(table, number, "reported_on", row["reported_on"],
-                        f"reported before its earliest cited source was published ({min(dates)})")
+                for sid in cited:
+                    if reported and published.get(sid) and reported < published[sid]:
+                        add(table, number, "reported_on", row["reported_on"],
+                            f"reported before its cited source {sid} was published ({published[sid]})")
+                fact_column = _FACT_DATE.get(table)
+                fact = _date(row.get(fact_column)) if fact_column else None
+                explained = set(re.findall(r"[a-z0-9_]+", row.get("note") or ""))
+                for sid in cited:
+                    if fact and published.get(sid) and published[sid] < fact and sid not in explained:
+                        add(table, number, "source_ids", sid,
+                            f"source published {published[sid]}, before the fact's {fact_column} ({fact}); "
+                            f"cite it only with a note that names {sid} and says why")
             for first, last in (("date_start", "date_end"), ("fieldwork_start", "fieldwork_end"),
                                 ("announced", "effective")):
                 start, end = _date(row.get(first)), _date(row.get(last))
                 if start and end and end < start:
                     add(table, number, last, row[last], f"before {first} ({start})")
+    for number, row in tables.get("events", []):
+        start, reported = _date(row.get("date_start")), _date(row.get("reported_on"))
+        if start and reported and reported < start and row.get("event_type") not in _ANNOUNCEMENT_TYPES:
+            add("events", number, "reported_on", row["reported_on"],
+                f"reported before the event's date_start ({start}); only an 'announcement' may be")
     for number, row in tables.get("claims", []):
         values = {k: _num(row.get(f"value_{k}")) for k in ("low", "best", "high")}
         if all(v is None for v in values.values()):
