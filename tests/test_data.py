@@ -84,3 +84,43 @@ def test_every_fact_row_cites_an_existing_source(table):
 def test_every_source_is_cited():
     cited = {sid for table in data.FACT_TABLES for ids in data.load(table)["source_ids"] for sid in data.split_ids(ids)}
     assert set(data.sources()["source_id"]) - cited == set()
+
+
+# Issue 8, "Evidence you can date": how much of sources.csv can be dated, located and named.
+
+SOURCE_COVERAGE_TARGET = 0.80
+NO_HEADLINE = "[headline not seen]"
+# Fields still below the target after the search of stored public reporting (see the sources report of
+# issue 8). The xfail is strict: once a field reaches the target, drop it from this set.
+SOURCE_FIELDS_BELOW_TARGET = {"published_date", "title"}
+# What was reached; coverage may grow but must not shrink.
+SOURCE_COVERAGE_FLOOR = {"published_date": 96, "url": 143, "title": 77}
+
+
+def _source_field_present(sources: pd.DataFrame, field: str) -> pd.Series:
+    values = sources[field]
+    present = values.notna() & (values.astype("string").str.strip() != "")
+    if field == "title":
+        present &= values.astype("string").str.strip() != NO_HEADLINE
+    return present.fillna(False).astype(bool)
+
+
+@pytest.mark.parametrize("field", ["published_date", "url", "title"])
+def test_most_sources_have_a_date_a_url_and_a_real_headline(field, request):
+    if field in SOURCE_FIELDS_BELOW_TARGET:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"sources.csv {field} coverage is below 80% (issue 8)"))
+    sources = data.sources()
+    share = _source_field_present(sources, field).mean()
+    assert share >= SOURCE_COVERAGE_TARGET, f"only {share:.0%} of sources have a {field}"
+
+
+@pytest.mark.parametrize("field", sorted(SOURCE_COVERAGE_FLOOR))
+def test_source_coverage_does_not_shrink(field):
+    count = int(_source_field_present(data.sources(), field).sum())
+    assert count >= SOURCE_COVERAGE_FLOOR[field], f"{field}: {count} sources, was {SOURCE_COVERAGE_FLOOR[field]}"
+
+
+def test_every_source_url_is_http():
+    urls = data.sources()["url"].dropna().astype(str)
+    bad = [u for u in urls if not u.startswith(("https://", "http://"))]
+    assert bad == []
