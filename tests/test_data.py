@@ -94,7 +94,7 @@ NO_HEADLINE = "[headline not seen]"
 # issue 8). The xfail is strict: once a field reaches the target, drop it from this set.
 SOURCE_FIELDS_BELOW_TARGET = {"published_date", "title"}
 # What was reached; coverage may grow but must not shrink.
-SOURCE_COVERAGE_FLOOR = {"published_date": 96, "url": 143, "title": 77}
+SOURCE_COVERAGE_FLOOR = {"published_date": 151, "url": 215, "title": 133}
 
 
 def _source_field_present(sources: pd.DataFrame, field: str) -> pd.Series:
