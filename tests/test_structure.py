@@ -115,7 +115,7 @@ def test_header_escapes_and_carries_its_window_as_metadata():
     assert "<script>" not in shown.data and "Bottom &amp; line" in shown.data
     assert shown.metadata["briefing"] == {"title": HOSTILE, "description": "Bottom & line", "as_of": "2025-12-15",
                                           "since": "2025-12-15", "previous_edition": "2025-11-15",
-                                          "marking": "TLP:AMBER"}
+                                          "marking": "TLP:AMBER", "record_end": ed.record_end}
 
 
 # -- the edition window: one set of rules ---------------------------------------------------------

@@ -135,10 +135,17 @@ class Window:
 
     @property
     def record_end(self) -> str | None:
-        """The newest ``reported_on`` known on ``as_of`` across the fact tables: where the record ends."""
+        """Where the record ends: the newest dated report known on ``as_of`` across the fact tables.
+
+        Rows whose date is only an upper bound (``reported_on_basis`` =
+        ``upper_bound``: public by then at the latest) do not extend it: they
+        say when a fact was seen, not how far the reporting reaches.
+        """
         from . import data
 
-        ends = [data.known_on(data.load(name), self.as_of)["reported_on"].max() for name in data.FACT_TABLES]
+        ends = [data.known_on(data.load(name), self.as_of)
+                .loc[lambda f: f["reported_on_basis"] != "upper_bound", "reported_on"].max()
+                for name in data.FACT_TABLES]
         ends = [end for end in ends if end == end and end is not None]  # NaT-free
         return max(ends).date().isoformat() if ends else None
 
