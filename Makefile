@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name peninsula-briefs --display-name "Python (peninsula briefs)" >/dev/null
+	install -D -m 644 jupyter-config/jupyter_server_config.d/briefing.json $(VENV)/etc/jupyter/jupyter_server_config.d/briefing.json
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -48,6 +49,7 @@ refresh: setup
 	$(BIN)/briefing refresh
 
 lab: setup
+	@echo "Render with parameters (pick a brief, a date, a marking): http://localhost:8888/briefing"
 	@echo "JupyterLab on notebooks/ (kernel: Python (peninsula briefs)). For a JupyterLab installed elsewhere:"
 	@echo "  $(BIN)/python -m ipykernel install --user --name peninsula-briefs --display-name 'Python (peninsula briefs)'"
 	$(BIN)/jupyter lab notebooks/
