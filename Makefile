@@ -5,19 +5,24 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
+UV     := $(BIN)/uv
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup briefs test lab refresh validate bench fonts clean
+.PHONY: setup briefs test lab refresh validate bench fonts clean lock
 
 setup: $(STAMP) fonts
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package, transitive ones included, with hashes
+# (`make lock` regenerates it from pyproject.toml). uv installs it without resolving.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	test -x $(UV) || $(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-uv.lock
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name peninsula-briefs --display-name "Python (peninsula briefs)" >/dev/null
 	install -D -m 644 jupyter-config/jupyter_server_config.d/briefing.json $(VENV)/etc/jupyter/jupyter_server_config.d/briefing.json
 	rm -f $(VENV)/.installed-*
@@ -56,6 +61,12 @@ lab: setup
 
 bench: setup
 	$(BIN)/python benchmarks/render_catalog.py
+
+lock: setup
+	$(UV) pip compile --quiet pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+	  --python-platform linux -o requirements.lock
+	grep -o '"uv==[^"]*"' pyproject.toml | tr -d '"' | $(UV) pip compile --quiet - --generate-hashes \
+	  --python-version 3.11 --python-platform linux -o requirements-uv.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache
