@@ -33,6 +33,7 @@ class BuildResult:
     seconds: float = 0.0
     title: str | None = None
     record_end: str | None = None
+    line: dict = field(default_factory=dict)  # judgments and signposts shown (briefing.line.recorded)
     cell: int | None = None
     ename: str | None = None
     evalue: str | None = None
@@ -86,6 +87,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
     from papermill import execute_notebook
     from papermill.exceptions import PapermillExecutionError
 
+    from .line import recorded
     from .metadata import kernel_metadata
 
     start = time.perf_counter()
@@ -105,6 +107,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         said = kernel_metadata(nb)
         result.title = said.get("title") or _markdown_title(nb)
         result.record_end = said.get("record_end")
+        result.line = recorded(nb)
         nb.metadata["briefing"] = _metadata(edition, provenance)
         nbformat.write(nb, executed)
         result.files += _export(nb, edition.formats, staging, edition.slug)

@@ -45,6 +45,10 @@ def _stale_days(record: dict) -> int | None:
 
 
 def write_index(briefs: Path, report: dict | None) -> Path:
+    """The index, and beside each brief's editions its history page (:mod:`briefing.history`)."""
+    from .history import write_histories
+
     path = briefs / "index.html"
     publish.write_atomic(path, build_index(briefs, report))
+    write_histories(briefs)
     return path

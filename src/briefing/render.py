@@ -147,6 +147,7 @@ def _finish(edition, result: BuildResult, staging: Path, briefs: Path, key: str,
         read = result.tables or sorted(hashes)
         record = {"slug": edition.slug, "title": result.title, "edition": edition.name, "as_of": edition.as_of,
                   "record_end": result.record_end,
+                  **{k: result.line.get(k, []) for k in ("judgments", "withdrawn", "signposts")},
                   "parameters": edition.parameters, "key": key, "status": "ok",
                   "tables": {name: hashes[name] for name in read}, "files": result.files,
                   "rendered_at": publish.now(), **provenance}
