@@ -140,9 +140,10 @@ class Judgment:
 
 
 def likelihood_terms(text: str) -> list[str]:
-    """ICD 203 row-1 terms in ``text``, longest first so 'very likely' is not also 'likely'.
+    """ICD 203 row-1 terms (:data:`LIKELIHOOD`) in ``text``, longest first.
 
-    The adverbial form counts too ('almost certainly').
+    Longest first, so that a two-word term is not also counted as the
+    one-word term it ends with; the adverbial form of a term counts too.
     """
     found, rest = [], text.lower()
     for term, _ in sorted(LIKELIHOOD, key=lambda t: -len(t[0])):

@@ -31,7 +31,7 @@ def lineages(editions: list[dict]) -> list[dict]:
     for line in found.values():
         line["latest"] = line["rows"][-1]
         line["chart"] = chart(line["rows"], [r["as_of"] for r in editions])
-    return sorted(found.values(), key=lambda line: line["rows"][0]["as_of"] + line["lineage"])
+    return list(found.values())  # first edition seen, then rank order within it
 
 
 def chart(rows: list[dict], dates: list[str]) -> dict:
@@ -87,7 +87,7 @@ def changes(editions: list[dict]) -> list[dict]:
             if was is not None and was != s["status"]:
                 items.append({"kind": "signpost", "text": s["text"], "reason": "",
                               "detail": f"{was} → {s['status']}"})
-        steps.append({"from": old["as_of"], "to": new["as_of"], "items": items})
+        steps.append({"from": old["as_of"], "to": new["as_of"], "entries": items})
     return steps
 
 

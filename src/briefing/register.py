@@ -313,6 +313,8 @@ def validate(root: Path, data_root: Path | None = None, *, evaluate: bool = True
                 if row_id not in ids:
                     add("basis", row_id, "no such row id in the data (event, claim, flow, measure, poll, "
                                          "indicator or check)")
+                elif ids[row_id] and authored and ids[row_id] > authored:
+                    add("basis", row_id, f"reported {ids[row_id]}, after the version was authored ({e.authored})")
         module = modules.get(e.brief)
         if module is not None:
             queries = getattr(module, "QUERIES", {})
@@ -341,7 +343,7 @@ def validate(root: Path, data_root: Path | None = None, *, evaluate: bool = True
         if e.kind == "signpost" and not e.withdrawn and not (e.alternative or e.judgment):
             problems.append(Problem(e.path, e.line("predicate"), "alternative", None,
                                     "a signpost names the alternative it points to or the judgment it tests"))
-    if evaluate and not any(p.rule.startswith("unresolved") for p in problems):
+    if evaluate:
         problems += _unresolved_on_authored(entries, modules)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
 
@@ -369,15 +371,19 @@ def _unresolved_on_authored(entries: list[Entry], modules: dict) -> list[Problem
     return problems
 
 
-def _basis_ids(data_root: Path) -> set[str]:
+def _basis_ids(data_root: Path) -> dict[str, str]:
+    """Every row id a ``basis`` may name, with the earliest date it was reported ('' if undated)."""
     import csv
 
-    ids: set[str] = set()
-    for table, column in BASIS_COLUMNS.items():
+    ids: dict[str, str] = {}
+    for table, column in (*BASIS_COLUMNS.items(), ("indicators", "indicator_id")):
         path = Path(data_root) / f"{table}.csv"
         try:
             with path.open(encoding="utf-8", newline="") as fh:
-                ids |= {row.get(column, "") for row in csv.DictReader(fh)}
+                for row in csv.DictReader(fh):
+                    key, when = row.get(column, ""), row.get("reported_on", "") or ""
+                    if key and (key not in ids or (when and (not ids[key] or when < ids[key]))):
+                        ids[key] = when
         except (OSError, UnicodeDecodeError, csv.Error):
             continue
     return ids

@@ -104,7 +104,8 @@ def check(root: Path | None = None) -> None:
     root = Path(root or data_dir())
     if not root.is_dir():
         raise DataValidationError([Problem(str(root), None, None, None, "data folder not found")])
-    from .register import files as register_files, register_dir
+    from .register import files as register_files
+    from .register import register_dir
 
     files = sorted(p for p in root.iterdir() if p.is_file()) + register_files(register_dir(root))
     parts = [(p.relative_to(root.parent) if p.is_relative_to(root.parent) else p).as_posix() + "\0"
