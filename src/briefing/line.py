@@ -25,13 +25,15 @@ LINE_KEY = "briefing_line"  # output metadata key of the key judgments and signp
 
 
 @functools.cache
-def _entries(root: str) -> tuple[register.Entry, ...]:
+def _entries(root: str, stamp: tuple) -> tuple[register.Entry, ...]:
     return tuple(register.load(Path(root)))
 
 
 def entries() -> list[register.Entry]:
-    """The register (read once per process and folder)."""
-    return list(_entries(str(register.register_dir())))
+    """The register, read again whenever a file of it changes (a kernel left open sees an analyst's edit)."""
+    root = register.register_dir()
+    stamp = tuple((p.as_posix(), p.stat().st_mtime_ns) for p in register.files(root))
+    return list(_entries(str(root), stamp))
 
 
 def versions(ed: Window, module: ModuleType, kind: str) -> list[register.Entry]:
