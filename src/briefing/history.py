@@ -17,7 +17,7 @@ from .brief import LIKELIHOOD, fmt_date
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("briefing", "templates"), autoescape=True)
 TERMS = [term for term, _ in LIKELIHOOD]
-CHART = {"width": 420, "height": 150, "left": 130, "right": 20, "top": 10, "bottom": 28}
+CHART = {"width": 440, "height": 160, "left": 130, "right": 40, "top": 18, "bottom": 28}
 
 
 def lineages(editions: list[dict]) -> list[dict]:
