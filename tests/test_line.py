@@ -149,3 +149,36 @@ def test_the_committed_notebook_records_its_judgments_and_signposts_for_edition_
                                                                                            "TLP:CLEAR"))]
     assert {"id", "likelihood", "confidence", "authored", "reconstructed", "horizon", "text"} <= set(said["judgments"][0])
     assert [s["id"] for s in said["signposts"]] and all("evidence" in s for s in said["signposts"])
+
+
+def test_judgments_and_signposts_a_notebook_shows_reach_edition_json(project):
+    """Kernel output metadata ``briefing_line`` -> execute.BuildResult.line -> the edition's record."""
+    from briefing.render import render
+    from conftest import write_catalog
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "peninsula-briefs", "display_name": "Python",
+                                                           "language": "python"}})
+    params = nbformat.v4.new_code_cell('as_of: str = "2025-04-30"\nmarking: str = "TLP:CLEAR"')
+    params.metadata["tags"] = ["parameters"]
+    said = {"judgments": [{"id": "j-1", "lineage": "j-1", "likelihood": "likely", "text": "X is likely."}],
+            "signposts": [{"id": "s-1", "status": "seen", "evidence": {"date": "2025-04-01", "ids": ["ev_1"]}}]}
+    show = nbformat.v4.new_code_cell("from IPython.display import HTML, display\n"
+                                     f"display(HTML('<p>line</p>', metadata={{'briefing_line': {said!r}}}))")
+    nb.cells = [nbformat.v4.new_markdown_cell("# Line"), params, show]
+    nbformat.write(nb, project / "notebooks" / "line.ipynb")
+    write_catalog(project, "formats: [html]\nbriefs:\n  line: {}\n")
+    report = render(project, jobs=1)
+    assert report["exit_code"] == 0, report
+    record = json.loads((project / "briefs" / "line" / "2025-04-30" / "edition.json").read_text())
+    assert record["judgments"] == said["judgments"] and record["signposts"] == said["signposts"]
+    assert (project / "briefs" / "line" / "history.html").is_file()
+
+
+def test_a_changed_register_file_changes_the_render_key(register_copy, project):
+    from briefing import cache, catalog
+
+    edition = catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"))[0]
+    before = cache.static_key(edition)
+    path = register_copy / "01-dprk-russia-alliance" / "paid-in-kind-2025-12.md"
+    path.write_text(path.read_text().replace("confidence: low", "confidence: moderate"))
+    assert cache.static_key(edition) != before

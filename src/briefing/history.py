@@ -42,51 +42,51 @@ def chart(rows: list[dict], dates: list[str]) -> dict:
     xs = {d: c["left"] + (span_x * i / max(1, len(dates) - 1) if len(dates) > 1 else span_x / 2)
           for i, d in enumerate(dates)}
     y = {term: c["top"] + span_y * (len(TERMS) - 1 - i) / (len(TERMS) - 1) for i, term in enumerate(TERMS)}
-    points = [{"x": round(xs[r["as_of"]], 1), "y": round(y[r["likelihood"]], 1), "label": r["confidence"],
-               "title": f"{r['as_of']}: {r['likelihood']}, {r['confidence']} confidence"}
+    points = [{"x": round(xs[r["as_of"]], 1), "y": round(y[r["likelihood"]], 1), "label": r.get("confidence", ""),
+               "title": f"{r['as_of']}: {r['likelihood']}, {r.get('confidence', 'unstated')} confidence"}
               for r in rows if r.get("likelihood") in y]
     return {**c, "points": points, "path": " ".join(f"{p['x']},{p['y']}" for p in points),
             "ticks": [{"y": round(v, 1), "term": t} for t, v in y.items()],
             "dates": [{"x": round(x, 1), "label": fmt_date(d, "month")} for d, x in xs.items()],
             "alt": "Likelihood of this judgment by edition: " + "; ".join(
-                f"{fmt_date(r['as_of'])}: {r['likelihood']} ({r['confidence']} confidence)" for r in rows)}
+                f"{fmt_date(r['as_of'])}: {r.get('likelihood')} ({r.get('confidence', 'unstated')} confidence)"
+                for r in rows)}
 
 
 def changes(editions: list[dict]) -> list[dict]:
     """What changed between consecutive editions: new, reworded, re-rated and withdrawn judgments."""
     steps = []
     for old, new in zip(editions, editions[1:]):
-        before = {(j.get("lineage") or j["id"]): j for j in old.get("judgments") or []}
-        after = {(j.get("lineage") or j["id"]): j for j in new.get("judgments") or []}
+        before = {(j.get("lineage") or j.get("id")): j for j in old.get("judgments") or []}
+        after = {(j.get("lineage") or j.get("id")): j for j in new.get("judgments") or []}
         items = []
         for key, j in after.items():
             was = before.get(key)
             if was is None:
-                items.append({"kind": "new", "text": j["text"], "reason": j.get("reason", ""),
-                              "detail": f"{j['likelihood']}, {j['confidence']} confidence"})
+                items.append({"kind": "new", "text": j.get("text", ""), "reason": j.get("reason", ""),
+                              "detail": f"{j.get('likelihood')}, {j.get('confidence')} confidence"})
                 continue
             moved = []
-            if was["likelihood"] != j["likelihood"]:
-                moved.append(f"likelihood {was['likelihood']} → {j['likelihood']}")
-            if was["confidence"] != j["confidence"]:
-                moved.append(f"confidence {was['confidence']} → {j['confidence']}")
-            if was["id"] != j["id"]:
-                items.append({"kind": "new version", "text": j["text"], "reason": j.get("reason", ""),
-                              "detail": "; ".join(moved) or "reworded", "was": was["text"]})
+            for name in ("likelihood", "confidence"):
+                if was.get(name) != j.get(name):
+                    moved.append(f"{name} {was.get(name)} → {j.get(name)}")
+            if was.get("id") != j.get("id"):
+                items.append({"kind": "new version", "text": j.get("text", ""), "reason": j.get("reason", ""),
+                              "detail": "; ".join(moved) or "reworded", "was": was.get("text", "")})
             elif moved:
-                items.append({"kind": "re-rated", "text": j["text"], "reason": j.get("reason", ""),
+                items.append({"kind": "re-rated", "text": j.get("text", ""), "reason": j.get("reason", ""),
                               "detail": "; ".join(moved)})
-        withdrawn = {w["lineage"]: w for w in new.get("withdrawn") or []}
+        withdrawn = {w.get("lineage"): w for w in new.get("withdrawn") or []}
         for key, j in before.items():
             if key not in after:
-                items.append({"kind": "withdrawn" if key in withdrawn else "no longer shown", "text": j["text"],
+                items.append({"kind": "withdrawn" if key in withdrawn else "no longer shown", "text": j.get("text", ""),
                               "reason": withdrawn.get(key, {}).get("reason", ""), "detail": ""})
-        signs_before = {s.get("lineage") or s["id"]: s["status"] for s in old.get("signposts") or []}
+        signs_before = {s.get("lineage") or s.get("id"): s.get("status") for s in old.get("signposts") or []}
         for s in new.get("signposts") or []:
-            was = signs_before.get(s.get("lineage") or s["id"])
-            if was is not None and was != s["status"]:
-                items.append({"kind": "signpost", "text": s["text"], "reason": "",
-                              "detail": f"{was} → {s['status']}"})
+            was = signs_before.get(s.get("lineage") or s.get("id"))
+            if was is not None and was != s.get("status"):
+                items.append({"kind": "signpost", "text": s.get("text", ""), "reason": "",
+                              "detail": f"{was} → {s.get('status')}"})
         steps.append({"from": old["as_of"], "to": new["as_of"], "entries": items})
     return steps
 
