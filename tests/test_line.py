@@ -182,3 +182,9 @@ def test_a_changed_register_file_changes_the_render_key(register_copy, project):
     path = register_copy / "01-dprk-russia-alliance" / "paid-in-kind-2025-12.md"
     path.write_text(path.read_text().replace("confidence: low", "confidence: moderate"))
     assert cache.static_key(edition) != before
+
+
+def test_a_judgment_shown_after_its_horizon_says_it_is_due_for_review():
+    box = seoul.key_judgments(start("2026-07-01", "", "", "TLP:CLEAR")).data
+    assert "its check date (15 Jun 2026) has passed: due for review" in box
+    assert "due for review" not in seoul.key_judgments(start(*CURRENT)).data

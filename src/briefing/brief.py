@@ -166,15 +166,18 @@ def key_judgments(judgments: Iterable[Judgment], as_of=None, metadata: dict | No
     note = ("" if len(items) >= 3 else
             f"Too little had been reported by {fmt_date(as_of)} to support three key judgments on this theme; "
             "the evidence below is all the dataset held on that date.")
-    dated = [{"text": j.text, "confidence": j.confidence, "basis": j.basis, "written": _written(j)} for j in items]
+    dated = [{"text": j.text, "confidence": j.confidence, "basis": j.basis, "written": _written(j, as_of)}
+             for j in items]
     return _html("key_judgments", dated, note, metadata=metadata)
 
 
-def _written(j: Judgment) -> str:
-    """When the judgment was written, and whether it was reconstructed later for this date."""
+def _written(j: Judgment, as_of=None) -> str:
+    """When the judgment was written, whether it was reconstructed later for this date, and its check date."""
     if not j.authored:
         return ""
     check = f"; to be checked by {fmt_date(j.horizon)}" if j.horizon else ""
+    if j.horizon and as_of and str(as_of) > j.horizon:
+        check = f"; its check date ({fmt_date(j.horizon)}) has passed: due for review"
     if j.reconstructed_on:
         return (f"Reconstructed on {fmt_date(j.reconstructed_on)} for {fmt_date(j.authored)}, not written at the "
                 f"time{check}.")
