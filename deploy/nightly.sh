@@ -6,7 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 make --quiet setup || exit 2
-.venv/bin/briefing render --as-of today --wait "${BRIEFING_LOCK_WAIT:-900}"
+# BRIEFING_REVISE=1 also publishes marked revisions of published editions whose inputs changed.
+.venv/bin/briefing render --as-of today --wait "${BRIEFING_LOCK_WAIT:-900}" ${BRIEFING_REVISE:+--revise}
 status=$?
 .venv/bin/briefing prune --keep "${BRIEFING_KEEP:-30}" || true
 exit "$status"

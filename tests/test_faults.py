@@ -7,6 +7,7 @@ the publish lock, HTML escaping, the data-only PDF fetcher and the CSP.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -44,33 +45,49 @@ def _complete(path: Path) -> bool:
     return True
 
 
+def _whole(address: Path) -> bool:
+    """Every file the edition's record lists is there with the bytes the record hashed: one build, complete."""
+    record = json.loads((address / "edition.json").read_text())
+    return all(hashlib.sha256((address / name).read_bytes()).hexdigest() == digest
+               for name, digest in record["sha256"].items())
+
+
 def test_kill_9_mid_run_leaves_every_published_edition_whole(project):
     write_catalog(project, "formats: [html, pdf]\nbriefs:\n  ok: {editions: {current: {}, early: {as_of: '2024-12-31'}}}\n"
                            "  polls_only: {}\n")
     render(project, jobs=1)
     before = _snapshot(project / "briefs")
-    proc = subprocess.Popen([*CLI, "render", "--force", "--jobs", "1"], cwd=project, stderr=subprocess.PIPE,
+    addresses = sorted(p for p in (project / "briefs").glob("*/*") if p.is_symlink())
+    assert len(addresses) == 3
+    links = {a: os.readlink(a) for a in addresses}
+    for table, old, new in (("events", "NIS reports", "NIS said"), ("polls", ",66,exact,", ",67,exact,")):
+        path = project / "data" / f"{table}.csv"
+        path.write_text(path.read_text().replace(old, new))
+    proc = subprocess.Popen([*CLI, "render", "--revise", "--jobs", "1"], cwd=project, stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True, start_new_session=True,
                             env={**os.environ, "BRIEFING_DATA": str(project / "data")})
     timer = threading.Timer(120, os.killpg, (proc.pid, signal.SIGKILL))  # never hang the suite
     timer.start()
-    for line in proc.stderr:  # kill right after the first edition is published, before the others
-        if line.strip().startswith("ok "):
+    for line in proc.stderr:  # kill right after the first revision is published, before the others
+        if line.strip().startswith("revised "):
             break
     timer.cancel()
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     proc.stderr.close()
     after = _snapshot(project / "briefs")
-    assert set(after) == set(before), "no file lost, no partial file left beside the published ones"
+    assert all(after.get(p) == data for p, data in before.items()), "no published byte changed or went missing"
     assert all(_complete(p) for p in after)
-    changed = {p.parent for p in after if after[p] != before[p]}
-    assert len(changed) == 1, "exactly the edition published before the kill changed; the others are untouched"
-    assert not any(p.name.endswith(".tmp") for p in (project / "briefs").rglob("*") if ".staging" not in p.parts)
-    again = subprocess.run([*CLI, "render"], cwd=project, capture_output=True, text=True,
+    assert all(_whole(a) for a in addresses), "every address shows formats of one build"
+    moved = [a for a in addresses if os.readlink(a) != links[a]]
+    assert len(moved) == 1 and os.readlink(moved[0]).endswith(".r2"), "exactly the revision published before the kill"
+    assert not any(p.name.endswith((".tmp", ".link")) for p in (project / "briefs").rglob("*")
+                   if ".staging" not in p.parts)
+    again = subprocess.run([*CLI, "render", "--revise"], cwd=project, capture_output=True, text=True,
                            env={**os.environ, "BRIEFING_DATA": str(project / "data")})
     assert again.returncode == 0, again.stderr
-    assert not (project / "briefs" / ".staging").exists()
+    assert not any((project / "briefs" / ".staging").iterdir()) if (project / "briefs" / ".staging").exists() else True
+    assert all(_whole(a) and os.readlink(a).endswith(".r2") for a in addresses)
 
 
 def test_two_runs_started_together_never_interleave(project):

@@ -108,7 +108,9 @@ def test_a_2024_edition_shows_nothing_reported_later(tmp_path, monkeypatch):
     later_claims = claims[claims["reported_on"] > cutoff]
     early_ids = {sid for name in data.FACT_TABLES for _, row in data.load(name).iterrows()
                  if row["reported_on"] <= cutoff for sid in data.split_ids(row["source_ids"])}
-    for page in (root / "briefs").glob("*/2024-06-30/*.html"):
+    pages = sorted((root / "briefs" / "_drafts").glob("*/2024-06-30/*.html"))
+    assert len(pages) == len(NOTEBOOKS) - 1, "an ad-hoc date renders every brief, as a draft"
+    for page in pages:
         text = html.unescape(page.read_text())
         for summary in later_events["summary"]:
             assert summary not in text, (page.name, summary)
@@ -116,20 +118,29 @@ def test_a_2024_edition_shows_nothing_reported_later(tmp_path, monkeypatch):
             assert f"{claim['claimant']}, {claim['claim_date']:%-d %b %Y}" not in text
         cited = {c.split('"')[0] for c in page.read_text().split('id="src-')[1:]}
         assert cited and cited <= early_ids, (page.name, cited - early_ids)
-    record = json.loads((root / "briefs" / "01-dprk-russia-alliance" / "2024-06-30" / "edition.json").read_text())
-    assert record["parameters"]["as_of"] == "2024-06-30"
+    record = json.loads((root / "briefs" / "_drafts" / "01-dprk-russia-alliance" / "2024-06-30" / "edition.json")
+                        .read_text())
+    assert record["parameters"]["as_of"] == "2024-06-30" and record["draft"] is True
 
 
 def test_an_edition_before_the_data_starts_says_so(tmp_path, monkeypatch):
     root = _project_copy(tmp_path)
     monkeypatch.setenv("BRIEFING_DATA", str(root / "data"))
     monkeypatch.chdir(root)
-    report = render(root, overrides={"as_of": "2019-06-30"}, formats=("html",), jobs=2)
-    assert report["counts"] == {"ok": 5, "cached": 0, "failed": 0}, report
-    for page in (root / "briefs").glob("*/2019-06-30/*.html"):
-        text = page.read_text()
-        assert "Too little had been reported by 30 Jun 2019" in text, page.name
-        assert offline_violations(text) == []
+    report = render(root, overrides={"as_of": "2019-06-30"}, formats=("html",), jobs=2, publish_drafts=True)
+    briefs = len(load(root / "notebooks" / "catalog.yml"))
+    assert report["counts"]["draft"] + report["counts"]["ok"] == briefs and report["counts"]["draft"] >= 1, report
+    for entry in report["briefs"]:
+        folder = root / "briefs" / entry["folder"]
+        page = (folder / f"{entry['brief']}.html").read_text()
+        assert "Too little had been reported by 30 Jun 2019" in page, entry["brief"]
+        assert offline_violations(page) == []
+        cited = page.count('id="src-')
+        if entry["status"] == "draft":  # an empty edition is never published, even with --publish
+            assert cited == 0 and "nothing on record for this brief" in entry["note"]
+            assert entry["folder"].startswith("_drafts/") and not (root / "briefs" / entry["brief"] / "2019-06-30").exists()
+        else:
+            assert cited > 0 and entry["status"] == "ok"
 
 
 def test_real_briefs_render_offline_html_and_paged_pdf(tmp_path, monkeypatch):

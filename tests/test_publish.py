@@ -9,7 +9,7 @@ import pytest
 
 from briefing import publish
 from briefing.errors import LockedError
-from briefing.index import build_index
+from briefing.index import build_index, write_index
 
 
 def _edition(briefs, slug, as_of):
@@ -68,7 +68,9 @@ def test_index_escapes_everything_it_shows(tmp_path):
               "briefs": [{"brief": "brief", "edition": "current", "as_of": "2025-01-31", "status": "failed",
                           "seconds": 1, "error": {"notebook": "x.ipynb", "cell": 3, "ename": "ValueError",
                                                   "evalue": "<script>alert(1)</script>", "kept": []}}]}
-    page = build_index(tmp_path, report)
+    write_index(tmp_path, report)
+    page = (tmp_path / "_runs" / "index.html").read_text()
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "cell 3" in page and "The last good edition stays published" in page
     assert 'http-equiv="Content-Security-Policy"' in page
+    assert "alert(1)" not in build_index(tmp_path, report), "run errors are for operators, not readers"

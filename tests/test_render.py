@@ -51,7 +51,9 @@ def test_editing_one_table_rerenders_only_the_briefs_that_read_it(project):
     polls = project / "data" / "polls.csv"
     polls.write_text(polls.read_text().replace(",66,exact,", ",67,exact,"))
     assert statuses(render(project, jobs=2)) == {
-        "ok@2025-04-30": "cached", "ok@2024-12-31": "cached", "polls_only@2025-04-30": "ok"}
+        "ok@2025-04-30": "cached", "ok@2024-12-31": "cached", "polls_only@2025-04-30": "held"}
+    assert statuses(render(project, jobs=2, revise=True)) == {
+        "ok@2025-04-30": "cached", "ok@2024-12-31": "cached", "polls_only@2025-04-30": "revised"}
 
 
 def test_touching_a_table_without_changing_it_rerenders_nothing(project):
@@ -63,21 +65,25 @@ def test_touching_a_table_without_changing_it_rerenders_nothing(project):
 
 def test_parameters_and_notebook_code_are_part_of_the_key(project):
     render(project, jobs=2)
-    assert statuses(render(project, ("ok",), overrides={"as_of": "2025-04-30", "top": "3"}))["ok@2025-04-30"] == "ok"
+    assert statuses(render(project, ("ok",), overrides={"as_of": "2025-04-30", "top": "3"}))["ok@2025-04-30"] == "draft"
     nb = project / "notebooks" / "polls_only.ipynb"
     nb.write_text(nb.read_text().replace("'polls'", "'opinion polls'"))
-    assert statuses(render(project, ("polls_only",)))["polls_only@2025-04-30"] == "ok"
+    assert statuses(render(project, ("polls_only",)))["polls_only@2025-04-30"] == "held"
+    assert statuses(render(project, ("polls_only",), revise=True))["polls_only@2025-04-30"] == "revised"
 
 
-def test_force_rerenders_everything(project):
+def test_force_never_replaces_a_published_edition(project):
     render(project, jobs=2)
-    assert set(statuses(render(project, jobs=2, force=True)).values()) == {"ok"}
+    before = {p: p.read_bytes() for p in (project / "briefs" / "ok").rglob("*") if p.is_file()}
+    assert set(statuses(render(project, jobs=2, force=True)).values()) == {"held"}
+    assert {p: p.read_bytes() for p in (project / "briefs" / "ok").rglob("*") if p.is_file()} == before
+    assert set(statuses(render(project, ("ok",), overrides={"top": "3"}, force=True)).values()) == {"draft"}
 
 
 def test_as_of_override_compares_with_the_latest_earlier_edition(project):
     render(project, ("ok",), jobs=2)
     render(project, ("ok",), overrides={"as_of": "2025-06-30"})
-    record = json.loads((project / "briefs" / "ok" / "2025-06-30" / "edition.json").read_text())
+    record = json.loads((project / "briefs" / "_drafts" / "ok" / "2025-06-30" / "edition.json").read_text())
     assert record["parameters"]["previous_edition"] == "2025-04-30"
 
 
@@ -94,7 +100,7 @@ def test_a_failing_brief_keeps_its_last_good_edition_and_spares_the_others(proje
     write_catalog(project, f"formats: [html]\nbriefs:\n  flaky: {{notebook: {notebook}.ipynb}}\n  polls_only: {{}}\n")
     polls = project / "data" / "polls.csv"
     polls.write_text(polls.read_text().replace(",66,exact,", ",67,exact,"))
-    report = render(project, jobs=2, timeout=5)
+    report = render(project, jobs=2, timeout=5, revise=True)
     assert report["exit_code"] == 1
     failed = next(b for b in report["briefs"] if b["brief"] == "flaky")
     assert failed["status"] == "failed"
@@ -102,9 +108,10 @@ def test_a_failing_brief_keeps_its_last_good_edition_and_spares_the_others(proje
     assert failed["error"]["notebook"] == f"{notebook}.ipynb"
     assert (project / "briefs" / failed["error"]["kept"][0]).is_file()
     assert published.read_bytes() == before
-    assert statuses(report)["polls_only@2025-04-30"] == "ok"
-    index = (project / "briefs" / "index.html").read_text()
-    assert "failed" in index and ename in index
+    assert statuses(report)["polls_only@2025-04-30"] == "revised"
+    runs = (project / "briefs" / "_runs" / "index.html").read_text()
+    assert '<td class="status-failed">failed</td>' in runs and ename in runs
+    assert ename not in (project / "briefs" / "index.html").read_text(), "run status is for operators only"
 
 
 def test_invalid_data_refuses_to_run_and_changes_nothing(project):
@@ -167,7 +174,8 @@ def test_a_changed_descriptor_rerenders(project):
     render(project, jobs=2)
     descriptor = project / "data" / "datapackage.json"
     descriptor.write_text(descriptor.read_text().replace('"Stable key, lower case."', '"Stable key."'))
-    assert set(statuses(render(project, jobs=2)).values()) == {"ok"}
+    assert set(statuses(render(project, jobs=2)).values()) == {"held"}
+    assert set(statuses(render(project, jobs=2, revise=True)).values()) == {"revised"}
 
 
 def test_a_notebook_reading_data_around_the_loader_depends_on_every_table(project):
@@ -180,4 +188,4 @@ def test_a_notebook_reading_data_around_the_loader_depends_on_every_table(projec
                                                    "indicators", "polls", "sanctions", "sources"])
     events = project / "data" / "events.csv"
     events.write_text(events.read_text().replace("NIS reports", "NIS said"))
-    assert statuses(render(project, jobs=1)) == {"polls_only@2025-04-30": "ok"}
+    assert statuses(render(project, jobs=1, revise=True)) == {"polls_only@2025-04-30": "revised"}

@@ -351,4 +351,4 @@ def sources_cited(ed: Window) -> HTML:
             "host": "" if _missing(row["host"]) else row["host"],
             "lang": "" if _missing(row["language"]) or row["language"] == "en" else row["language"],
             "url": url if url.startswith(("https://", "http://")) else ""})
-    return _html("sources", items)
+    return _html("sources", items, metadata={METADATA_KEY: {"sources_cited": len(items)}})

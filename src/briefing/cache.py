@@ -101,21 +101,35 @@ def table_hashes(names=None) -> dict[str, str]:
     return {name: data.table_hash(name) for name in sorted(set(names))}
 
 
-def is_current(published: Path, key: str, hashes: dict[str, str]) -> bool:
-    """True when the edition in ``published`` was rendered from the same inputs.
+def state(published: Path, key: str, hashes: dict[str, str]) -> str:
+    """'new' (nothing published there), 'current' (same inputs) or 'changed'.
 
     ``hashes`` are the tables' content hashes now; the edition's record holds
-    those of the tables it read when it was rendered.
+    those of the tables it read when it was rendered.  A table whose hash
+    moved still leaves the edition current when every row the edition could
+    show (known on its ``as_of``) is unchanged: news reported later never
+    revises a past edition.
     """
+    from . import revision
+
     record_path = published / publish.RECORD
     if not record_path.is_file():
-        return False
+        return "new"
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
         if record.get("key") != key or record.get("status") != "ok":
-            return False
+            return "changed"
         if not all((published / name).is_file() for name in record.get("files", [])):
-            return False
-        return all(hashes.get(name) == digest for name, digest in record.get("tables", {}).items())
-    except (ValueError, KeyError, OSError, AttributeError):
-        return False
+            return "changed"
+        tables = record.get("tables", {})
+        if all(hashes.get(name) == digest for name, digest in tables.items()):
+            return "current"
+        shown = json.loads((published / revision.SNAPSHOT).read_text(encoding="utf-8"))
+        return "current" if shown == revision.snapshot(tables, record["as_of"]) else "changed"
+    except (ValueError, KeyError, OSError, AttributeError, TypeError):
+        return "changed"
+
+
+def is_current(published: Path, key: str, hashes: dict[str, str]) -> bool:
+    """True when the edition in ``published`` was rendered from the same inputs (see :func:`state`)."""
+    return state(published, key, hashes) == "current"

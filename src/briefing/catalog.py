@@ -89,27 +89,42 @@ def check_formats(value, where: str) -> tuple[str, ...]:
 
 
 def editions(briefs: list[Brief], names: tuple[str, ...] = (), overrides: dict[str, Any] | None = None,
-             formats: tuple[str, ...] | None = None) -> list[Edition]:
+             formats: tuple[str, ...] | None = None, *, publish: bool = False) -> list[Edition]:
     """Resolve the editions to render; every parameter set is type-checked here.
 
     With ``overrides`` (``--as-of``, ``-p``) only each brief's ``current``
     edition is rendered, with the overrides applied.  Draft briefs are left
     out unless named.
+
+    An edition is a publication when its parameters are those of a catalog
+    edition, or when the only override is today's ``as_of`` (the scheduled
+    run); anything else (another date, another marking, any ``-p``) and
+    every edition of a draft brief is a draft, unless ``publish`` says it is
+    meant for readers.
     """
+    from datetime import date
+
     formats = check_formats(formats, "--format") if formats is not None else None
     known = {b.slug for b in briefs}
     if missing := [n for n in names if n not in known]:
         raise CatalogError(f"unknown brief(s) {missing}; known: {', '.join(sorted(known))}")
     chosen = [b for b in briefs if b.slug in names or (not names and not b.draft)]
+    scheduled = overrides == {"as_of": date.today().isoformat()}
     result = []
     for brief in chosen:
+        listed = [parameters.resolve(brief.notebook, values) for values in brief.editions.values()]
         sets = {"current": brief.editions.get("current", {})} if overrides else brief.editions
         for name, values in sets.items():
             resolved = parameters.resolve(brief.notebook, {**values, **(overrides or {})})
             if "as_of" not in resolved:
                 raise CatalogError(f"{brief.notebook.name}: declares no 'as_of' parameter")
+            draft = brief.draft or not (publish or scheduled or resolved in listed)
+            if brief.draft and publish and (left := placeholders(brief.notebook, theme_module(brief.notebook)
+                                                                  or brief.notebook)):
+                raise CatalogError(f"brief {brief.slug!r} still holds template placeholders ({'; '.join(left)}); "
+                                   "it cannot be published")
             result.append(Edition(brief.slug, name, brief.notebook, resolved, formats or brief.formats,
-                                  brief.keywords))
+                                  brief.keywords, draft=draft and not publish))
     seen = {}
     for edition in result:
         if (other := seen.setdefault(edition.folder, edition)) is not edition:

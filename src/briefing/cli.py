@@ -92,16 +92,26 @@ def _key_values(pairs) -> dict:
               help="Set a declared parameter (parsed as its declared type). Repeatable.")
 @click.option("--format", "formats", help="Comma-separated formats: html,pdf (default: the catalog's).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel builds (default: CPU count).")
-@click.option("--force", is_flag=True, help="Re-render even when nothing changed.")
+@click.option("--force", is_flag=True, help="Re-render drafts and new editions even when nothing changed "
+              "(a published edition is never replaced: see --revise).")
+@click.option("--revise", is_flag=True, help="Publish a marked revision of each published edition whose inputs "
+              "changed (the original stays reachable).")
+@click.option("--publish", "publish_drafts", is_flag=True,
+              help="Publish ad-hoc parameters (another date or marking) as an edition instead of a draft.")
 @click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
               help="Per-cell execution timeout in seconds.")
 @click.option("--wait", default=0.0, show_default=True, type=float,
               help="Seconds to wait for another run's lock before giving up.")
-def render(names, as_of, params, formats, jobs, force, timeout, wait):
+def render(names, as_of, params, formats, jobs, force, revise, publish_drafts, timeout, wait):
     """Execute and publish briefs into briefs/ (HTML, PDF, index, run report).
 
-    Validates the data and every parameter set first; re-renders only the
-    editions whose notebook, parameters, data tables or package changed.
+    Validates the data and every parameter set first; renders only what is
+    new or changed.  A published edition never changes in silence: when its
+    inputs change it is held as readers saw it until --revise publishes a
+    marked revision beside it.  Parameters that are not a catalog edition (or
+    today's scheduled edition) render as drafts under briefs/_drafts/, off the
+    public index.  Each TLP marking has its own place (briefs/_tlp-amber/...):
+    no render replaces an edition of another marking.
     Exit 0 all good, 1 some briefs failed (their last good edition stays), 2
     invalid data or usage.
 
@@ -110,6 +120,7 @@ def render(names, as_of, params, formats, jobs, force, timeout, wait):
       briefing render
       briefing render 01-dprk-russia-alliance --as-of 2024-06-30 --format html
       briefing render --as-of today -p marking=TLP:GREEN --jobs 2
+      briefing render --revise
     """
     from datetime import date
 
@@ -120,11 +131,16 @@ def render(names, as_of, params, formats, jobs, force, timeout, wait):
         overrides["as_of"] = date.today().isoformat() if as_of == "today" else as_of
     fmt = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats is not None else None
     with _Progress() as progress:
-        report = run(_root(), names, overrides=overrides, formats=fmt, jobs=jobs, force=force,
-                     timeout=timeout, wait=wait, on_plan=progress.plan, on_result=progress.result)
+        report = run(_root(), names, overrides=overrides, formats=fmt, jobs=jobs, force=force, revise=revise,
+                     publish_drafts=publish_drafts, timeout=timeout, wait=wait, on_plan=progress.plan,
+                     on_result=progress.result)
     c = report["counts"]
-    click.echo(f"{c['ok']} rendered, {c['cached']} unchanged, {c['failed']} failed "
+    extra = "".join(f", {c[k]} {k}" for k in ("revised", "draft", "held") if c[k])
+    click.echo(f"{c['ok']} rendered, {c['cached']} unchanged, {c['failed']} failed{extra} "
                f"in {report['seconds']:.1f} s; see briefs/index.html and briefs/_runs/latest.json")
+    if c["held"]:
+        click.echo(f"{c['held']} published edition(s) held: their inputs changed; `briefing render --revise` "
+                   "publishes marked revisions", err=True)
     sys.exit(report["exit_code"])
 
 
@@ -152,9 +168,13 @@ class _Progress:
             click.echo(f"{len(entries)} edition(s): {queued} to render, {len(entries) - queued} unchanged", err=True)
 
     def result(self, entry):
-        line = f"{entry['status']:>6}  {entry['brief']}@{entry['as_of']}  {entry['seconds']:.1f}s"
+        where = ("" if entry.get("marking", "TLP:CLEAR") == "TLP:CLEAR" else f" [{entry['marking']}]") + (
+            " (draft)" if entry.get("draft") else "")
+        line = f"{entry['status']:>6}  {entry['brief']}@{entry['as_of']}{where}  {entry['seconds']:.1f}s"
         if error := entry.get("error"):
             line += f"  cell {error['cell']}: {error['ename']}: {error['evalue'][:200]}"
+        if note := entry.get("note"):
+            line += f"  ({note})"
         if self.bar:
             self.bar.advance(self.task)
             self.bar.console.print(line, highlight=False, markup=False)
@@ -281,7 +301,7 @@ def prune(keep):
     Example:
       briefing prune --keep 5
     """
-    from .index import write_index
+    from .index import areas, write_index
     from .publish import locked, read_json
     from .publish import prune as run
     from .render import plan
@@ -290,7 +310,7 @@ def prune(keep):
     briefs = root / "briefs"
     protect = {e.folder.as_posix() for e in plan(root)}
     with locked(briefs):
-        removed = run(briefs, keep, protect)
+        removed = [folder for area in areas(briefs) for folder in run(briefs, keep, protect, area)]
         write_index(briefs, read_json(briefs / "_runs" / "latest.json"))
     for folder in removed:
         click.echo(f"removed {folder}")

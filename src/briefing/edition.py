@@ -163,9 +163,30 @@ class Window:
         return f"{fmt_date(self.since)} to {fmt_date(self.as_of)}"
 
 
+DRAFTS = "_drafts"  # renders that are not publications: never on the public index or feed
+
+
+def marking_area(marking: str) -> str:
+    """Where editions under ``marking`` live, relative to ``briefs/``: '' for TLP:CLEAR, else '_tlp-amber' etc.
+
+    Each marking has its own place, so no render can ever replace (or sit in
+    one listing with) an edition of another marking.
+    """
+    if marking not in MARKINGS:
+        raise EditionRuleError("marking", f"{marking!r} is not a TLP 2.0 label ({', '.join(MARKINGS)})")
+    return "" if marking == "TLP:CLEAR" else "_tlp-" + marking.removeprefix("TLP:").lower().replace("+", "-")
+
+
 @dataclass(frozen=True)
 class Edition:
-    """One brief at one parameter set: the unit that is executed and published."""
+    """One brief at one parameter set: the unit that is executed and published.
+
+    Its identity is (brief, ``as_of``, marking): :attr:`folder` is its
+    address under ``briefs/``, inside the place of its marking, or under
+    ``_drafts/`` when it is a draft (not a catalog edition, not the
+    scheduled edition of today, a draft brief).  ``revise`` carries what a
+    revision must say about itself (set by the pipeline, never by a user).
+    """
 
     slug: str
     name: str
@@ -173,6 +194,8 @@ class Edition:
     parameters: dict[str, Any] = field(hash=False)
     formats: tuple[str, ...] = ("html", "pdf")
     keywords: tuple[str, ...] = ()
+    draft: bool = False
+    revision: dict | None = field(default=None, hash=False, compare=False)
 
     @property
     def as_of(self) -> str:
@@ -184,9 +207,12 @@ class Edition:
 
     @property
     def folder(self) -> Path:
-        """Where the edition is published, relative to ``briefs/``."""
-        return Path(self.slug) / self.as_of
+        """The edition's address relative to ``briefs/``: ``[_drafts/][_tlp-x/]<slug>/<as_of>``."""
+        area = Path(DRAFTS) if self.draft else Path()
+        return area / marking_area(self.marking) / self.slug / self.as_of
 
     @property
     def label(self) -> str:
-        return f"{self.slug}@{self.as_of}"
+        where = " (draft)" if self.draft else ""
+        tlp = "" if self.marking == "TLP:CLEAR" else f" [{self.marking}]"
+        return f"{self.slug}@{self.as_of}{tlp}{where}"

@@ -9,6 +9,7 @@ index, error name and message; the executed notebook is kept for debugging.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -33,6 +34,7 @@ class BuildResult:
     seconds: float = 0.0
     title: str | None = None
     record_end: str | None = None
+    empty: bool = False  # the kernel said it had nothing to show by as_of
     line: dict = field(default_factory=dict)  # judgments and signposts shown (briefing.line.recorded)
     cell: int | None = None
     ename: str | None = None
@@ -47,13 +49,36 @@ QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
 KERNEL_NAME = "peninsula-briefs"
 
 
-def git_sha(root: Path) -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
+INPUTS = ("notebooks", "data", "src")  # what a brief is made from, for provenance
+
+
+def git_state(root: Path) -> dict:
+    """Provenance of a run: the commit, whether the inputs differ from it, and a hash of those differences.
+
+    ``git_dirty`` is true when tracked or untracked files under the inputs
+    (notebooks, data, package) differ from the commit; ``dirty_hash`` hashes
+    the diff and the untracked files, so two editions from the same dirty
+    tree can be told apart from each other and from the commit.
+    """
+    def git(*args) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.decode("utf-8", "replace") if out.returncode == 0 else None
+
+    sha = (git("rev-parse", "--short", "HEAD") or "").strip() or None
+    status = git("status", "--porcelain", "--untracked-files=all", "--", *INPUTS)
+    if sha is None or status is None:
+        return {"git_sha": sha, "git_dirty": None, "dirty_hash": None}
+    if not status.strip():
+        return {"git_sha": sha, "git_dirty": False, "dirty_hash": None}
+    digest = hashlib.sha256((git("diff", "HEAD", "--", *INPUTS) or "").encode())
+    for line in sorted(status.splitlines()):
+        if line.startswith("??"):
+            path = root / line[3:].strip()
+            digest.update(line.encode() + (path.read_bytes() if path.is_file() else b""))
+    return {"git_sha": sha, "git_dirty": True, "dirty_hash": digest.hexdigest()[:16]}
 
 
 def _failed_cell(path: Path, index: int | None = None) -> int | None:
@@ -108,6 +133,8 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         result.title = said.get("title") or _markdown_title(nb)
         result.record_end = said.get("record_end")
         result.line = recorded(nb)
+        # Nothing on record by as_of, or a brief that showed no row at all: not a brief to publish.
+        result.empty = ("record_end" in said and said["record_end"] is None) or said.get("sources_cited") == 0
         nb.metadata["briefing"] = _metadata(edition, provenance)
         nbformat.write(nb, executed)
         result.files += _export(nb, edition.formats, staging, edition.slug)
@@ -137,7 +164,8 @@ def _markdown_title(nb) -> str | None:
 def _metadata(edition, provenance: dict) -> dict:
     """What the pipeline adds to the kernel's own record: the edition's identity, keywords, provenance."""
     return {"slug": edition.slug, "edition": f"{edition.slug}/{edition.as_of}", "language": "en",
-            "keywords": list(edition.keywords), "marking": edition.marking,
+            "keywords": list(edition.keywords), "marking": edition.marking, "draft": edition.draft,
+            "revision": edition.revision,
             "generated": datetime.now(UTC).isoformat(timespec="seconds"),
             "generator": f"peninsula-briefs {__version__}", **provenance}
 

@@ -99,14 +99,14 @@ def build_history(briefs: Path, slug: str, editions: list[dict]) -> str:
         fmt_date=fmt_date, version=__version__)
 
 
-def write_histories(briefs: Path) -> list[Path]:
-    """One history page per brief with a published edition."""
+def write_histories(briefs: Path, area: str = "") -> list[Path]:
+    """One history page per brief with an edition published in ``area`` ('' is TLP:CLEAR), beside its editions."""
     by_slug: dict[str, list[dict]] = {}
-    for record in publish.published_editions(briefs):
-        by_slug.setdefault(record["folder"].split("/")[0], []).append(record)
+    for record in publish.published_editions(briefs, area):
+        by_slug.setdefault(record.get("slug") or record["folder"].split("/")[-2], []).append(record)
     written = []
     for slug, editions in sorted(by_slug.items()):
-        path = briefs / slug / "history.html"
+        path = briefs / area / slug / "history.html"
         publish.write_atomic(path, build_history(briefs, slug, editions))
         written.append(path)
     return written

@@ -65,6 +65,8 @@ class BriefMetadata:
     generated: datetime | None = None
     git_sha: str | None = None
     data_hash: str | None = None
+    draft: bool = False
+    revision: dict | None = None
 
     @property
     def marking_class(self) -> str:
@@ -119,26 +121,31 @@ class BriefMetadata:
             keywords=tuple(keywords),
             language=language,
             generated=_as_datetime("generated", raw.get("generated")),
+            draft=bool(raw.get("draft", False)),
+            revision=_as_revision(raw.get("revision")),
             **text,
         )
 
 
 def kernel_metadata(nb: Any) -> dict:
-    """What the kernel itself said about the brief: the ``briefing`` output metadata of its header.
+    """What the kernel itself said about the brief: the ``briefing`` output metadata of its blocks.
 
     :func:`briefing.brief.header` attaches the title, the bottom line and the
     window the kernel actually ran with (``as_of``, ``since``,
-    ``previous_edition``, ``marking``), so every path that executed the
-    notebook (briefing, papermill, JupyterLab) leaves the same record.
+    ``previous_edition``, ``marking``, ``record_end``), and
+    :func:`briefing.brief.sources_cited` how many sources the brief cited, so
+    every path that executed the notebook (briefing, papermill, JupyterLab)
+    leaves the same record.  Later outputs add to earlier ones.
     """
+    said: dict = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             metadata = output.get("metadata", {})
             # IPython files a display object's metadata under its mimetype.
             for found in (metadata.get(METADATA_KEY), metadata.get("text/html", {}).get(METADATA_KEY)):
                 if isinstance(found, dict):
-                    return dict(found)
-    return {}
+                    said.update(found)
+    return said
 
 
 def collect(nb: Any) -> dict:
@@ -166,6 +173,16 @@ def collect(nb: Any) -> dict:
 
 
 _TEXT_KEYS = ("title", "subtitle", "edition", "author", "description", "git_sha", "data_hash")
+
+
+def _as_revision(value: Any) -> dict | None:
+    """A revision's self-description: number, date, changes and links to the original and the previous build."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("number"), int) or not isinstance(
+            value.get("changes"), list):
+        raise ValueError(f"briefing revision must be a mapping with a number and a list of changes, got {value!r}")
+    return value
 
 
 def _as_text(key: str, value: Any) -> str | None:

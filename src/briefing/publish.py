@@ -1,11 +1,15 @@
-"""Publish editions into ``briefs/`` so that readers never see a partial file.
+"""Publish editions into ``briefs/`` so that readers never see a partial or mixed edition.
 
-Everything is built under ``briefs/.staging/<run>/`` and moved into place
-with :func:`os.replace` (atomic on one file system) only once complete; the
-edition record ``edition.json`` goes last, so a killed run leaves either the
-old edition or the new one, never a mix that claims to be current.  The index
-is written the same way.  One lock (``briefs/.lock``, an OS file lock that
-dies with its holder) keeps two runs from interleaving.
+An edition's address, ``briefs/<slug>/<as_of>`` (inside its marking's place,
+see :func:`briefing.edition.marking_area`), is a symbolic link to one
+immutable build folder, ``<as_of>.r<N>``: revision ``N`` of the edition.  A
+build is written there completely (every format, the executed notebook,
+``edition.json`` last, each file fsynced) and then the link is switched with
+one :func:`os.replace`, so a reader sees every format from one build, and a
+killed run leaves the previous revision in place.  Earlier revisions stay
+where they were, reachable at their own address.  Drafts use the same switch
+but keep no history.  One lock (``briefs/.lock``, an OS file lock that dies
+with its holder) keeps two runs from interleaving.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import LockedError
+from .errors import BriefingError, LockedError
 
 RECORD = "edition.json"
 STAGING = ".staging"
@@ -69,10 +73,18 @@ def locked(briefs: Path, wait: float = 0):
 
 
 def clear_leftovers(briefs: Path) -> None:
-    """Remove what a killed run left: the staging folder and half-written temporaries."""
+    """Remove what a killed run left: staging, half-written temporaries and builds never switched to."""
     shutil.rmtree(briefs / STAGING, ignore_errors=True)
-    for tmp in briefs.rglob(".*.tmp"):
+    for tmp in [*briefs.rglob(".*.tmp"), *briefs.rglob(".*.link")]:
         tmp.unlink(missing_ok=True)
+    for build in [p for p in briefs.rglob("*.r*") if p.is_dir() and p.name.rsplit(".r", 1)[1].isdigit()]:
+        address = build.with_name(build.name.rsplit(".r", 1)[0])
+        if address.is_symlink() and _number(build.name) > _number(os.readlink(address)):
+            shutil.rmtree(build, ignore_errors=True)  # written by a run killed before its switch: never seen
+
+
+def _number(build_name: str) -> int:
+    return int(build_name.rsplit(".r", 1)[1])
 
 
 def now() -> str:
@@ -86,23 +98,77 @@ def read_json(path: Path):
         return None
 
 
-def publish(staging: Path, target: Path, files: list[str], record: dict) -> None:
-    """Move a complete edition from ``staging`` into ``target``, record last.
+class PublishError(BriefingError):
+    """The files of a build could not be published (disk full, read-only folder, ...).
 
-    Each file is flushed to disk, then renamed over the old one: a reader sees
-    the old file or the new one, never part of one.  Files of the previous
-    edition that this one no longer produces (a dropped format) are removed
-    after the record is written.
+    Raised after the half-written build is removed: the published edition is
+    unchanged.
     """
-    target.mkdir(parents=True, exist_ok=True)
-    for name in files:
-        with open(staging / name, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(staging / name, target / name)
-    write_atomic(target / RECORD, json.dumps(record, indent=2, sort_keys=True))
-    for old in target.iterdir():
-        if old.is_file() and old.name not in {*files, RECORD}:
-            old.unlink()
+
+
+def build_folder(address: Path, revision: int) -> Path:
+    """Where revision ``revision`` of the edition at ``address`` lives: a sibling ``<as_of>.r<N>``."""
+    return address.with_name(f"{address.name}.r{revision}")
+
+
+def next_revision(address: Path) -> int:
+    """The number the next build of the edition at ``address`` gets: one more than any build there."""
+    legacy = address.is_dir() and not address.is_symlink()  # published before revisions: it becomes r1
+    return max([_number(b.name) for b in revisions(address)] + [1 if legacy else 0]) + 1
+
+
+def revisions(address: Path) -> list[Path]:
+    """The build folders of the edition at ``address``, oldest first."""
+    found = [(_number(p.name), p) for p in address.parent.glob(f"{address.name}.r*")
+             if p.is_dir() and p.name.rsplit(".r", 1)[1].isdigit()]
+    return [p for _, p in sorted(found)]
+
+
+def publish(staging: Path, address: Path, files: list[str], record: dict, *, keep_history: bool = True) -> Path:
+    """Make the build in ``staging`` the edition at ``address`` in one atomic switch; return its folder.
+
+    ``record["revision"]`` numbers the build (see :func:`next_revision`).
+    With ``keep_history`` (a publication), earlier builds stay; without it
+    (a draft), they are removed once the switch is done.
+    """
+    build = build_folder(address, record["revision"])
+    try:
+        build.mkdir(parents=True)  # never an existing build: those are immutable
+        for name in files:
+            with open(staging / name, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(staging / name, build / name)
+        write_atomic(build / RECORD, json.dumps(record, indent=2, sort_keys=True))
+        _fsync_dir(build)
+        _switch(address, build)
+    except OSError as err:
+        shutil.rmtree(build, ignore_errors=True)
+        raise PublishError(f"could not publish {address.name} of {address.parent.name}: {err.strerror or err} "
+                           f"({type(err).__name__}); the published edition is unchanged") from None
+    if not keep_history:
+        for old in revisions(address):
+            if old != build:
+                shutil.rmtree(old, ignore_errors=True)
+    return build
+
+
+def _switch(address: Path, build: Path) -> None:
+    """Point ``address`` at ``build`` atomically (a relative link, so ``briefs/`` can move)."""
+    if address.is_dir() and not address.is_symlink():  # published before revisions existed: its first build
+        os.replace(address, build_folder(address, 1))
+    link = address.with_name(f".{address.name}.{os.getpid()}.link")
+    link.unlink(missing_ok=True)
+    os.symlink(build.name, link, target_is_directory=True)
+    os.replace(link, address)
+    _fsync_dir(address.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def keep_failure(staging: Path, briefs: Path, folder: Path, files: list[str]) -> list[str]:
@@ -117,14 +183,25 @@ def keep_failure(staging: Path, briefs: Path, folder: Path, files: list[str]) ->
     return kept
 
 
-def published_editions(briefs: Path) -> list[dict]:
-    """Every published edition's record, by brief then ``as_of`` (oldest first)."""
+def published_editions(briefs: Path, area: str = "") -> list[dict]:
+    """Every edition published in ``area`` of ``briefs`` ('' is TLP:CLEAR), by brief then ``as_of``.
+
+    One record per edition address (its current revision), with
+    ``folder`` (the address) and ``revisions``: each build's folder,
+    number, date and what it changed, oldest first.
+    """
     records = []
-    for path in sorted(briefs.glob(f"*/*/{RECORD}")):
-        if path.parts[-3].startswith(("_", ".")):
+    root = briefs / area
+    for address in sorted(root.glob("*/*")):
+        slug, name = address.parts[-2], address.name
+        if slug.startswith(("_", ".")) or name.startswith(".") or ".r" in name or not address.is_dir():
             continue
-        if record := read_json(path):
-            record["folder"] = path.parent.relative_to(briefs).as_posix()
+        if record := read_json(address / RECORD):
+            record["folder"] = address.relative_to(briefs).as_posix()
+            record["revisions"] = [
+                {"folder": build.relative_to(briefs).as_posix(), "revision": r.get("revision", 0),
+                 "rendered_at": r.get("rendered_at"), "changes": r.get("changes", [])}
+                for build in revisions(address) if (r := read_json(build / RECORD))]
             records.append(record)
     return sorted(records, key=lambda r: (r.get("slug", ""), r.get("as_of", "")))
 
@@ -142,19 +219,23 @@ def write_report(briefs: Path, report: dict, keep: int = 50) -> Path:
     return path
 
 
-def prune(briefs: Path, keep: int, protect: set[str] = frozenset()) -> list[str]:
-    """Delete all but the newest ``keep`` editions of each brief; return what went.
+def prune(briefs: Path, keep: int, protect: set[str] = frozenset(), area: str = "") -> list[str]:
+    """Delete all but the newest ``keep`` editions of each brief in ``area``; return what went.
 
-    Folders in ``protect`` (the catalog's named editions) are never deleted,
-    or the next run would only render them again.
+    An edition goes with all its revisions.  Folders in ``protect`` (the
+    catalog's named editions) are never deleted, or the next run would only
+    render them again.
     """
     removed = []
     by_slug: dict[str, list[dict]] = {}
-    for record in published_editions(briefs):
+    for record in published_editions(briefs, area):
         if record["folder"] not in protect:
-            by_slug.setdefault(record["folder"].split("/")[0], []).append(record)
+            by_slug.setdefault(record["slug"], []).append(record)
     for records in by_slug.values():
         for record in sorted(records, key=lambda r: r["as_of"], reverse=True)[keep:]:
-            shutil.rmtree(briefs / record["folder"])
+            address = briefs / record["folder"]
+            for build in revisions(address):
+                shutil.rmtree(build)
+            address.unlink() if address.is_symlink() else shutil.rmtree(address)
             removed.append(record["folder"])
     return removed

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -25,8 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import cache, catalog, publish, validate
-from .execute import BuildResult, build, git_sha, warm_up
+from . import cache, catalog, publish, revision, validate
+from .edition import Edition, marking_area
+from .execute import BuildResult, build, git_state, warm_up
 
 
 def project_paths(root: Path) -> dict[str, Path]:
@@ -34,18 +36,19 @@ def project_paths(root: Path) -> dict[str, Path]:
 
 
 def plan(root: Path, names=(), overrides: dict[str, Any] | None = None,
-         formats: tuple[str, ...] | None = None) -> list[catalog.Edition]:
+         formats: tuple[str, ...] | None = None, publish_drafts: bool = False) -> list[Edition]:
     """Editions to consider, every parameter set already checked."""
     paths = project_paths(root)
-    chosen = catalog.editions(catalog.load(paths["catalog"]), tuple(names), overrides or None, formats)
+    chosen = catalog.editions(catalog.load(paths["catalog"]), tuple(names), overrides or None, formats,
+                              publish=publish_drafts)
     if overrides and "as_of" in overrides and "previous_edition" not in overrides:
         chosen = [_with_previous(e, paths["briefs"]) for e in chosen]
     return chosen
 
 
-def _with_previous(edition: catalog.Edition, briefs: Path) -> catalog.Edition:
+def _with_previous(edition: Edition, briefs: Path) -> Edition:
     """For an ad-hoc ``--as-of``, compare against the latest published edition before it."""
-    earlier = [r["as_of"] for r in publish.published_editions(briefs)
+    earlier = [r["as_of"] for r in publish.published_editions(briefs, marking_area(edition.marking))
                if r.get("slug") == edition.slug and r.get("as_of", "") < edition.as_of]
     if not earlier:
         return edition
@@ -54,25 +57,39 @@ def _with_previous(edition: catalog.Edition, briefs: Path) -> catalog.Edition:
 
 def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
            formats: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
-           timeout: int = 600, wait: float = 0,
+           revise: bool = False, publish_drafts: bool = False, timeout: int = 600, wait: float = 0,
            on_result: Callable[[dict], None] | None = None,
            on_plan: Callable[[list[dict]], None] | None = None) -> dict:
-    """Render editions of the catalog under ``root``; return the run report."""
+    """Render editions of the catalog under ``root``; return the run report.
+
+    A published edition whose inputs changed is *held* (left as readers saw
+    it, and reported) unless ``revise``: then a marked revision is published
+    beside it.  Drafts are simply rebuilt.
+    """
     paths = project_paths(root)
     validate.check(paths["data"])
-    editions = plan(root, names, overrides, formats)
+    editions = plan(root, names, overrides, formats, publish_drafts)
     briefs = paths["briefs"]
     with publish.locked(briefs, wait):
         started, clock = publish.now(), time.perf_counter()
         hashes = cache.table_hashes()  # the inputs as they are now, before any build reads them
-        provenance = {"git_sha": git_sha(root),
+        provenance = {**git_state(root),
                       "data_hash": hashlib.sha256("".join(hashes.values()).encode()).hexdigest()[:16]}
         keys = {e.label: cache.static_key(e) for e in editions}
-        todo = [e for e in editions
-                if force or not cache.is_current(briefs / e.folder, keys[e.label], hashes)]
-        entries = {e.label: _entry(e, "cached") for e in editions if e not in todo}
+        entries, todo = {}, []
+        for edition in editions:
+            state = cache.state(briefs / edition.folder, keys[edition.label], hashes)
+            if state == "current" and not force:
+                entries[edition.label] = _entry(edition, "cached")
+            elif state == "new" or edition.draft:
+                todo.append(edition)
+            elif revise:
+                todo.append(dataclasses.replace(edition, revision=_revision(briefs / edition.folder, edition)))
+            else:
+                entries[edition.label] = _entry(edition, "held", note="its inputs changed since it was published; "
+                                                "it stays as readers saw it (briefing render --revise issues a revision)")
         if on_plan:
-            on_plan([_entry(e, "queued" if e in todo else "cached") for e in editions])
+            on_plan([_entry(e, "queued" if e in todo else entries[e.label]["status"]) for e in editions])
         for entry in entries.values():
             on_result and on_result(entry)
         staging = briefs / publish.STAGING / f"{os.getpid()}"
@@ -92,8 +109,21 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
     return report
 
 
-def _entry(edition: catalog.Edition, status: str, **extra) -> dict:
-    return {"brief": edition.slug, "edition": edition.name, "as_of": edition.as_of,
+def _revision(address: Path, edition: Edition) -> dict:
+    """What a revision of the edition at ``address`` says about itself: number, date, changes, original."""
+    record = publish.read_json(address / publish.RECORD) or {}
+    before = publish.read_json(address / revision.SNAPSHOT) or {}
+    after = revision.snapshot(record.get("tables", {}), edition.as_of)
+    notes = revision.changes(before, after) or ["no row of the record changed: the software or the notebook did"]
+    number = publish.next_revision(address)
+    return {"number": number, "date": publish.now()[:10], "changes": notes,
+            "original": f"../{publish.build_folder(address, 1).name}/{edition.slug}.html",
+            "previous": f"../{os.readlink(address) if address.is_symlink() else address.name}/{edition.slug}.html"}
+
+
+def _entry(edition: Edition, status: str, **extra) -> dict:
+    return {"brief": edition.slug, "edition": edition.name, "as_of": edition.as_of, "marking": edition.marking,
+            "draft": edition.draft,
             "folder": edition.folder.as_posix(), "status": status, "cache_hit": status == "cached",
             "seconds": 0.0, **extra}
 
@@ -139,28 +169,51 @@ def _child(edition, staging: Path, timeout: int, provenance: dict, writer) -> No
     writer.close()
 
 
-def _finish(edition, result: BuildResult, staging: Path, briefs: Path, key: str, provenance: dict,
+def _finish(edition: Edition, result: BuildResult, staging: Path, briefs: Path, key: str, provenance: dict,
             hashes: dict[str, str]) -> dict:
+    if result.status == "ok" and result.empty and not edition.draft:
+        # Nothing had been reported by as_of (or the brief showed no row): not a brief to publish.
+        edition = dataclasses.replace(edition, draft=True)
+        note = "nothing on record for this brief by its as_of: kept as a draft, not published"
+    else:
+        note = None
     if result.status == "ok":
         # A notebook that read no table through briefing.data may have read the
         # files some other way: then every table counts as an input.
         read = result.tables or sorted(hashes)
+        address = briefs / edition.folder
+        number = edition.revision["number"] if edition.revision else publish.next_revision(address)
+        publish.write_atomic(staging / revision.SNAPSHOT, json.dumps(revision.snapshot(read, edition.as_of)))
+        files = [*result.files, revision.SNAPSHOT]
         record = {"slug": edition.slug, "title": result.title, "edition": edition.name, "as_of": edition.as_of,
-                  "record_end": result.record_end,
+                  "marking": edition.marking, "draft": edition.draft, "record_end": result.record_end,
                   **{k: result.line.get(k, []) for k in ("judgments", "withdrawn", "signposts")},
-                  "parameters": edition.parameters, "key": key, "status": "ok",
-                  "tables": {name: hashes[name] for name in read}, "files": result.files,
+                  "parameters": edition.parameters, "key": key, "status": "ok", "revision": number,
+                  "changes": (edition.revision or {}).get("changes", []),
+                  "tables": {name: hashes[name] for name in read}, "files": files,
+                  "sha256": {name: _sha256(staging / name) for name in files},
                   "rendered_at": publish.now(), **provenance}
-        publish.publish(staging, briefs / edition.folder, result.files, record)
-        return _entry(edition, "ok", seconds=result.seconds, files=result.files, tables=read)
+        try:
+            publish.publish(staging, address, files, record, keep_history=not edition.draft)
+        except publish.PublishError as err:
+            return _entry(edition, "failed", seconds=result.seconds,
+                          error={"cell": None, "ename": "PublishError", "evalue": str(err),
+                                 "notebook": edition.notebook.name, "kept": []})
+        status = "draft" if edition.draft else "revised" if edition.revision else "ok"
+        return _entry(edition, status, seconds=result.seconds, files=result.files, tables=read, revision=number,
+                      **({"note": note} if note else {}))
     kept = publish.keep_failure(staging, briefs, edition.folder, result.files)
     error = {"cell": result.cell, "ename": result.ename, "evalue": (result.evalue or "")[:2000],
              "notebook": edition.notebook.name, "kept": kept}
     return _entry(edition, "failed", seconds=result.seconds, error=error)
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _report(started: str, seconds: float, entries: list[dict]) -> dict:
-    counts = {s: sum(e["status"] == s for e in entries) for s in ("ok", "cached", "failed")}
+    counts = {s: sum(e["status"] == s for e in entries) for s in ("ok", "revised", "draft", "held", "cached", "failed")}
     return {"started": started, "finished": publish.now(), "seconds": round(seconds, 3),
             "status": "failed" if counts["failed"] else "ok", "counts": counts,
             "exit_code": 1 if counts["failed"] else 0, "briefs": entries}
