@@ -188,3 +188,19 @@ def test_a_judgment_shown_after_its_horizon_says_it_is_due_for_review():
     box = seoul.key_judgments(start("2026-07-01", "", "", "TLP:CLEAR")).data
     assert "its check date (15 Jun 2026) has passed: due for review" in box
     assert "due for review" not in seoul.key_judgments(start(*CURRENT)).data
+
+
+def test_a_history_page_stays_beside_its_marking(tmp_path):
+    """An AMBER brief's judgments never reach the public area: its history page lives in _tlp-amber/."""
+    from briefing.index import write_index
+
+    briefs = tmp_path / "briefs"
+    for area, as_of in (("_tlp-amber", "2025-12-15"), ("_drafts", "2025-12-01")):
+        folder = briefs / area / "secret" / as_of
+        folder.mkdir(parents=True)
+        (folder / "edition.json").write_text(json.dumps({
+            "slug": "secret", "as_of": as_of, "status": "ok", "parameters": {"marking": "TLP:AMBER"},
+            "judgments": [{"id": "j", "lineage": "j", "likelihood": "likely", "confidence": "low", "text": "Hidden."}]}))
+    write_index(briefs, None)
+    assert "Hidden." in (briefs / "_tlp-amber" / "secret" / "history.html").read_text()
+    assert not (briefs / "secret").exists() and not (briefs / "_drafts" / "secret" / "history.html").exists()
