@@ -36,8 +36,7 @@ def test_troop_judgment_quotes_the_range_of_the_claims_known():
 
 def test_a_single_figure_is_not_shown_as_a_range():
     ed = start("2024-11-15", "2022-02-24", "2024-06-30", "TLP:CLEAR")
-    text = next(j.text for j in alliance.judgments(ed) if "troops" in j.text)
-    assert "about 12,000 (ROK NIS)" in text and "12,000 to 12,000" not in text
+    assert alliance.troop_range(ed) == "about 12,000" and alliance.troop_claimants(ed) == "ROK NIS"
 
 
 def test_wording_follows_the_record(data_copy):
@@ -63,14 +62,23 @@ def test_budget_judgment_uses_enacted_reported_figures():
     assert f"KRW {enacted['value'].iloc[0]:.2f} trillion (2026)" in text
 
 
-def test_a_changed_value_changes_the_judgment(data_copy, monkeypatch):
-    """The judgments are computed: edit the data and the sentence follows."""
-    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
-    claims = data_copy / "claims.csv"
+def test_a_changed_value_changes_the_judgment(tmp_path, monkeypatch):
+    """The judgments' numbers are placeholders bound to data queries: edit the data and the sentence follows."""
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(data.data_dir(), copy)
+    monkeypatch.setenv("BRIEFING_REGISTER", str(data.data_dir().parent / "analysis" / "judgments"))
     before = alliance.judgments(start(*CURRENT))
-    claims.write_text(claims.read_text().replace("11000,15000,15000", "11000,17000,17000"))
+    claims = copy / "claims.csv"
+    assert ",15000,,persons,2025-04-30," in claims.read_text()
+    claims.write_text(claims.read_text().replace(",15000,,persons,2025-04-30,", ",17000,,persons,2025-04-30,"))
+    monkeypatch.setenv("BRIEFING_DATA", str(copy))
     data._load.cache_clear()
-    after = alliance.judgments(start(*CURRENT))
+    try:
+        after = alliance.judgments(start(*CURRENT))
+    finally:
+        data._load.cache_clear()
     assert "11,000 to 15,000" in " ".join(j.text for j in before)
     assert "11,000 to 17,000" in " ".join(j.text for j in after)
 

@@ -117,6 +117,13 @@ class Judgment:
     text: str
     confidence: str
     basis: str
+    id: str = ""  # the register version shown (see briefing.register); empty for an ad-hoc judgment
+    authored: str = ""
+    horizon: str = ""
+    reconstructed_on: str | None = None  # set when the version was written later for a past date
+    lineage: str = ""
+    reason: str = ""
+    brief: str = ""
 
     def __post_init__(self):
         terms = likelihood_terms(self.text)
@@ -133,9 +140,10 @@ class Judgment:
 
 
 def likelihood_terms(text: str) -> list[str]:
-    """ICD 203 row-1 terms in ``text``, longest first so 'very likely' is not also 'likely'.
+    """ICD 203 row-1 terms (:data:`LIKELIHOOD`) in ``text``, longest first.
 
-    The adverbial form counts too ('almost certainly').
+    Longest first, so that a two-word term is not also counted as the
+    one-word term it ends with; the adverbial form of a term counts too.
     """
     found, rest = [], text.lower()
     for term, _ in sorted(LIKELIHOOD, key=lambda t: -len(t[0])):
@@ -145,7 +153,7 @@ def likelihood_terms(text: str) -> list[str]:
     return found
 
 
-def key_judgments(judgments: Iterable[Judgment], as_of=None) -> HTML:
+def key_judgments(judgments: Iterable[Judgment], as_of=None, metadata: dict | None = None) -> HTML:
     """The Key judgments box, before any background: 3–5 bullets.
 
     Fewer than three are shown with a note saying too little had been
@@ -158,7 +166,22 @@ def key_judgments(judgments: Iterable[Judgment], as_of=None) -> HTML:
     note = ("" if len(items) >= 3 else
             f"Too little had been reported by {fmt_date(as_of)} to support three key judgments on this theme; "
             "the evidence below is all the dataset held on that date.")
-    return _html("key_judgments", items, note)
+    dated = [{"text": j.text, "confidence": j.confidence, "basis": j.basis, "written": _written(j, as_of)}
+             for j in items]
+    return _html("key_judgments", dated, note, metadata=metadata)
+
+
+def _written(j: Judgment, as_of=None) -> str:
+    """When the judgment was written, whether it was reconstructed later for this date, and its check date."""
+    if not j.authored:
+        return ""
+    check = f"; to be checked by {fmt_date(j.horizon)}" if j.horizon else ""
+    if j.horizon and as_of and str(as_of) > j.horizon:
+        check = f"; its check date ({fmt_date(j.horizon)}) has passed: due for review"
+    if j.reconstructed_on:
+        return (f"Reconstructed on {fmt_date(j.reconstructed_on)} for {fmt_date(j.authored)}, not written at the "
+                f"time{check}.")
+    return f"Written {fmt_date(j.authored)}{check}."
 
 
 def estimative_language() -> HTML:

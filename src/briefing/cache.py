@@ -75,11 +75,23 @@ def environment_fingerprint() -> str:
     return ";".join(f"{name}={version(name)}" for name in names)
 
 
+def register_fingerprint() -> str:
+    """Hash of the analysts' register (``analysis/judgments``): a reworded judgment re-renders its briefs."""
+    from .register import files, register_dir
+
+    root = register_dir(data.data_dir())
+    digest = hashlib.sha256()
+    for path in files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def static_key(edition) -> str:
-    """Key over everything known before execution (the data descriptor included)."""
+    """Key over everything known before execution (the data descriptor and the register included)."""
     descriptor = (data.data_dir() / data.DESCRIPTOR).read_bytes()
     payload = [notebook_fingerprint(edition.notebook), edition.parameters, list(edition.formats),
-               package_fingerprint(), environment_fingerprint(), hashlib.sha256(descriptor).hexdigest()]
+               package_fingerprint(), environment_fingerprint(), hashlib.sha256(descriptor).hexdigest(),
+               register_fingerprint()]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -45,10 +45,11 @@ def main():
 @click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
               help="Data folder (default: the project's data/).")
 def validate(data):
-    """Check every shared table against data/datapackage.json.
+    """Check every shared table against data/datapackage.json, and the analysts' register.
 
-    Reports all problems at once, one per line as file:row: column: value: rule,
-    and exits 2 if there is any.
+    The register is analysis/judgments/ beside the data folder. Reports all
+    problems at once, one per line as file:row: column: value: rule (a
+    register problem: file:line: field: value: rule), and exits 2 if there is any.
 
     \b
     Example:

@@ -35,6 +35,7 @@ class BuildResult:
     title: str | None = None
     record_end: str | None = None
     empty: bool = False  # the kernel said it had nothing to show by as_of
+    line: dict = field(default_factory=dict)  # judgments and signposts shown (briefing.line.recorded)
     cell: int | None = None
     ename: str | None = None
     evalue: str | None = None
@@ -111,6 +112,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
     from papermill import execute_notebook
     from papermill.exceptions import PapermillExecutionError
 
+    from .line import recorded
     from .metadata import kernel_metadata
 
     start = time.perf_counter()
@@ -130,6 +132,7 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         said = kernel_metadata(nb)
         result.title = said.get("title") or _markdown_title(nb)
         result.record_end = said.get("record_end")
+        result.line = recorded(nb)
         # Nothing on record by as_of, or a brief that showed no row at all: not a brief to publish.
         result.empty = ("record_end" in said and said["record_end"] is None) or said.get("sources_cited") == 0
         nb.metadata["briefing"] = _metadata(edition, provenance)

@@ -71,8 +71,12 @@ def write_index(briefs: Path, report: dict | None) -> Path:
     operators: it goes to ``_runs/index.html``, never onto a reader's index,
     so a render under another marking leaves the public index unchanged.
     """
+    from .history import write_histories
+
     for area in areas(briefs):
         publish.write_atomic(briefs / area / "index.html", build_index(briefs, None, area))
+        if not area.startswith("_drafts"):  # a history of publications, each beside its own marking's editions
+            write_histories(briefs, area)
     publish.write_atomic(briefs / publish.RUNS / "index.html", _ENV.get_template("runs.html.j2").render(
         report=report, version=__version__))
     return briefs / "index.html"

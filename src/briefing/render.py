@@ -187,6 +187,7 @@ def _finish(edition: Edition, result: BuildResult, staging: Path, briefs: Path, 
         files = [*result.files, revision.SNAPSHOT]
         record = {"slug": edition.slug, "title": result.title, "edition": edition.name, "as_of": edition.as_of,
                   "marking": edition.marking, "draft": edition.draft, "record_end": result.record_end,
+                  **{k: result.line.get(k, []) for k in ("judgments", "withdrawn", "signposts")},
                   "parameters": edition.parameters, "key": key, "status": "ok", "revision": number,
                   "changes": (edition.revision or {}).get("changes", []),
                   "tables": {name: hashes[name] for name in read}, "files": files,

@@ -23,10 +23,16 @@ THEME_MODULE = '''"""{number} — {title}: the analysis behind the brief (scaffo
 
 from __future__ import annotations
 
-from .. import brief, charts
+import sys
+
+from .. import brief, charts, line
+from ..register import Registry
 from . import Window
 
 THEMES = ("{theme}",)  # event themes this brief follows (codes in data/datapackage.json)
+BRIEF = "{slug}"  # its judgments live in analysis/judgments/{slug}/ (see README, "Changing a judgment")
+QUERIES = Registry()  # named data queries: @QUERIES def name(ed) -> str | None, used as {{name}} in the register
+SIGNPOSTS = Registry()  # named predicates: @SIGNPOSTS def name(ed) -> register.Seen | None
 
 
 def header(ed: Window):
@@ -35,12 +41,16 @@ def header(ed: Window):
 
 
 def judgments(ed: Window) -> list[brief.Judgment]:
-    """Key judgments (3–5), each with one ICD 203 likelihood term; numbers read from the data."""
-    return []
+    """Key judgments (3–5) from the register, as known on ``as_of``; their numbers read from the data."""
+    return line.judgments(ed, sys.modules[__name__])
 
 
 def key_judgments(ed: Window):
-    return brief.key_judgments(judgments(ed), ed.as_of)
+    return line.key_judgments(ed, sys.modules[__name__])
+
+
+def signposts(ed: Window):
+    return line.signposts(ed, sys.modules[__name__])
 
 
 def changes(ed: Window):
@@ -93,7 +103,7 @@ def scaffold(root: Path, slug: str, theme: str) -> list[Path]:
         raise UsageError(f"{slug}: already in notebooks/catalog.yml")
     import nbformat
 
-    fields = {"number": number, "title": title, "theme": theme, "module": module}
+    fields = {"number": number, "title": title, "theme": theme, "module": module, "slug": slug}
     paths["notebook"].write_text(nbformat.writes(_notebook(root, slug, module, number, title)), encoding="utf-8")
     paths["module"].write_text(THEME_MODULE.format(**fields), encoding="utf-8")
     paths["test"].write_text(TEST_MODULE.format(**fields), encoding="utf-8")

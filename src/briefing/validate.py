@@ -14,6 +14,10 @@ Two layers, both reported together so an analyst fixes everything in one pass:
 
 Bytes are checked first (empty file, non-UTF-8) so that a broken file yields
 one clear line instead of a cascade.
+
+The analysts' register beside the data (``analysis/judgments/``, see
+:mod:`briefing.register`) is checked in the same pass and reported the same
+way, as ``file:line: field: value: rule``.
 """
 
 from __future__ import annotations
@@ -64,7 +68,29 @@ def validate(root: Path | None = None) -> list[Problem]:
             tables[resource["name"]] = _rows(text)
     problems += _frictionless(root, broken={r["name"] for r in package["resources"]} - set(tables))
     problems += _cross_table(package, tables)
+    if not problems:  # the register's placeholders are resolved on the data: only on valid data
+        problems += validate_register(root)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
+
+
+def validate_register(root: Path) -> list[Problem]:
+    """Problems of the register beside the data folder ``root`` (none when it has no register)."""
+    import os
+
+    from . import register
+
+    folder = register.register_dir(root)
+    if not folder.is_dir():
+        return []
+    saved = os.environ.get("BRIEFING_DATA")
+    os.environ["BRIEFING_DATA"] = str(Path(root).resolve())  # placeholders are resolved on this data
+    try:
+        return register.validate(folder, root)
+    finally:
+        if saved is None:
+            os.environ.pop("BRIEFING_DATA", None)
+        else:
+            os.environ["BRIEFING_DATA"] = saved
 
 
 def check(root: Path | None = None) -> None:
@@ -78,8 +104,12 @@ def check(root: Path | None = None) -> None:
     root = Path(root or data_dir())
     if not root.is_dir():
         raise DataValidationError([Problem(str(root), None, None, None, "data folder not found")])
-    files = sorted(p for p in root.iterdir() if p.is_file())
-    parts = [p.name + "\0" for p in files] + [p.read_bytes() for p in files]
+    from .register import files as register_files
+    from .register import register_dir
+
+    files = sorted(p for p in root.iterdir() if p.is_file()) + register_files(register_dir(root))
+    parts = [(p.relative_to(root.parent) if p.is_relative_to(root.parent) else p).as_posix() + "\0"
+             for p in files] + [p.read_bytes() for p in files]
     found = memo("validated", root.parent, parts, lambda: [vars(p) for p in validate(root)])
     if found:
         raise DataValidationError([Problem(**p) for p in found])

@@ -1,9 +1,11 @@
 """The analysis behind each themed brief: one module per notebook.
 
 A notebook holds narrative and calls; the logic lives here and is tested:
-what an edition may show (:class:`~briefing.edition.Window`), the key judgments computed from
-the data, and the charts and tables.  Every number in a judgment is read
-from the data, never typed.
+what an edition may show (:class:`~briefing.edition.Window`), the named data
+queries that fill the placeholders of the analysts' judgments (``QUERIES``),
+the signposts' predicates (``SIGNPOSTS``), and the charts and tables.  The
+judgments' wording lives in the register (``analysis/judgments/``, see
+:mod:`briefing.register`); every number in it is read from the data, never typed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ def start(as_of: str, since: str = "", previous_edition: str = "", marking: str 
     one line.  Empty ``since`` and ``previous_edition`` follow from ``as_of``.
     """
     return Window.checked(as_of, since, previous_edition, marking, default_since=PERIOD_START)
+
+
+def by_brief() -> dict:
+    """Theme module of each brief slug (``BRIEF`` of each module)."""
+    import importlib
+    import pkgutil
+
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if getattr(module, "BRIEF", None):
+            found[module.BRIEF] = module
+    return found
 
 
 VERDICTS = ("contradicted", "partly", "unverified", "confirmed")

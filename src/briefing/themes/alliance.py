@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
-from .. import brief, charts, data
+from .. import brief, charts, data, line
 from ..brief import Judgment, fmt_date, fmt_num, plural
+from ..register import Registry, Seen
 from . import Window
 
 THEMES = ("dprk_russia",)
@@ -50,72 +53,185 @@ def _who(frame: pd.DataFrame) -> str:
         f" and {plural(len(names) - 2, 'other')}" if len(names) > 2 else "")
 
 
-def judgments(ed: Window) -> list[Judgment]:
-    """Key judgments for the alliance brief (at most five), from what was known on ``as_of``."""
-    found = []
-    signed, in_force = ed.event("ev_20240619_treaty_signed"), ed.event("ev_20241204_treaty_in_force")
-    summit = ed.event("ev_20230913_kim_putin_vostochny_summit")
-    if signed is not None:
-        status = (f"it has been in force since {fmt_date(in_force['date_start'])}" if in_force is not None
-                  else "ratification was still pending")
-        found.append(Judgment(
-            f"Moscow and Pyongyang will almost certainly keep the partnership treaty signed on "
-            f"{fmt_date(signed['date_start'])} as the frame of a long-term alignment; {status}.",
-            "high", "Both governments signed it at a summit reported by Russian and international media."))
-    elif summit is not None:
-        found.append(Judgment(
-            f"Closer DPRK–Russia military cooperation is likely after the Kim–Putin summit of "
-            f"{fmt_date(summit['date_start'])}.", "moderate", "The summit is well documented; its terms are not."))
+BRIEF = "01-dprk-russia-alliance"
+QUERIES = Registry()  # named data queries: the placeholders of this brief's register entries
+SIGNPOSTS = Registry()  # named predicates: this brief's signposts
+
+
+def _date_of(ed: Window, event_id: str, column: str = "date_start") -> str | None:
+    event = ed.event(event_id)
+    return None if event is None else fmt_date(event[column])
+
+
+@QUERIES
+def vostochny_summit(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20230913_kim_putin_vostochny_summit")
+
+
+@QUERIES
+def treaty_signed(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20240619_treaty_signed")
+
+
+@QUERIES
+def treaty_in_force(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20241204_treaty_in_force")
+
+
+@QUERIES
+def troop_range(ed: Window) -> str | None:
+    """'11,000 to 15,000': the span of every troop estimate known."""
+    r = span(claims(ed, "dprk_troops_in_russia"))
+    return None if r is None else range_text(r)
+
+
+@QUERIES
+def troop_claimants(ed: Window) -> str | None:
     troops = claims(ed, "dprk_troops_in_russia")
-    if (r := span(troops)) is not None:
-        acknowledged = ed.event("ev_20250428_dprk_confirms_troops")
-        deaths = claims(ed, "dprk_deaths")
-        tail = ("" if deaths.empty else f"; the latest death toll, from {deaths.iloc[-1]['claimant']}, is about "
-                f"{fmt_num(deaths.iloc[-1]['value_best'])}")
-        found.append(Judgment(
-            f"North Korean troops will very likely stay committed to Russia's war: estimates put the force at "
-            f"{range_text(r)} ({_who(troops)}){tail}.",
-            "moderate" if acknowledged is not None else "low",
-            (f"Pyongyang acknowledged the deployment on {fmt_date(acknowledged['date_start'])}, but gives no "
-             "numbers; every figure comes from foreign governments, media or analysts."
-             if acknowledged is not None else "Neither Moscow nor Pyongyang had confirmed the deployment; the "
-             "figures come from foreign intelligence.")))
+    return None if troops.empty else _who(troops)
+
+
+@QUERIES
+def latest_deaths(ed: Window) -> str | None:
+    deaths = claims(ed, "dprk_deaths")
+    return None if deaths.empty else fmt_num(deaths.iloc[-1]["value_best"])
+
+
+@QUERIES
+def latest_deaths_claimant(ed: Window) -> str | None:
+    deaths = claims(ed, "dprk_deaths")
+    return None if deaths.empty else str(deaths.iloc[-1]["claimant"])
+
+
+@QUERIES
+def dprk_acknowledged(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20250428_dprk_confirms_troops")
+
+
+def _shells(ed: Window) -> tuple[pd.Series, pd.Series] | None:
+    """First and latest official shell estimates, when they differ."""
     shells = claims(ed, "dprk_shells")
-    if (latest := _latest_official(shells)) is not None:
-        first = shells.iloc[0]
-        history = ("" if first["claim_id"] == latest["claim_id"]
-                   else f", up from {_value(first)} in the first estimate ({fmt_date(first['claim_date'], 'month')})")
-        found.append(Judgment(
-            f"North Korean shell deliveries are very likely in the millions of rounds: the latest estimate "
-            f"({latest['claimant']}, {fmt_date(latest['claim_date'])}) is {_value(latest)} rounds{history}.",
-            "moderate", "Estimates convert counted containers into rounds, so they move with the assumed load "
-                        "per container."))
+    latest = _latest_official(shells)
+    if latest is None or shells.iloc[0]["claim_id"] == latest["claim_id"]:
+        return None
+    return shells.iloc[0], latest
+
+
+@QUERIES
+def shell_latest_source(ed: Window) -> str | None:
+    """'ROK DIA, 13 Jul 2025': who made the latest official shell estimate, and when."""
+    found = _shells(ed)
+    return None if found is None else f"{found[1]['claimant']}, {fmt_date(found[1]['claim_date'])}"
+
+
+@QUERIES
+def shell_latest_value(ed: Window) -> str | None:
+    found = _shells(ed)
+    return None if found is None else _value(found[1])
+
+
+@QUERIES
+def shell_first_value(ed: Window) -> str | None:
+    found = _shells(ed)
+    return None if found is None else _value(found[0])
+
+
+@QUERIES
+def shell_first_month(ed: Window) -> str | None:
+    found = _shells(ed)
+    return None if found is None else fmt_date(found[0]["claim_date"], "month")
+
+
+@QUERIES
+def ammo_share_range(ed: Window) -> str | None:
+    """'30–50%' (or '50%'): the span of the estimates of the share of Russia's ammunition."""
+    r = span(claims(ed, "dprk_share_russian_ammo"))
+    if r is None:
+        return None
+    return f"{fmt_num(r[0])}–{fmt_num(r[1])}%" if r[0] != r[1] else f"{fmt_num(r[0])}%"
+
+
+@QUERIES
+def ammo_share_estimates(ed: Window) -> str | None:
     share = claims(ed, "dprk_share_russian_ammo")
-    if not share.empty:
-        figures = (f"{fmt_num(span(share)[0])}–{fmt_num(span(share)[1])}%" if span(share)[0] != span(share)[1]
-                   else f"{fmt_num(span(share)[0])}%")
-        found.append(Judgment(
-            f"It is likely that North Korean ammunition covers a large part of Russia's artillery fire, but the "
-            f"figures ({figures}) rest on {plural(len(share), 'estimate')} without a stated method.",
-            "low", "Source: " + "; ".join(f"{c} ({str(t).replace('_', ' ')})"
-                                          for c, t in zip(share["claimant"], share["claimant_type"])) + "."))
+    return None if share.empty else plural(len(share), "estimate")
+
+
+@QUERIES
+def ammo_share_claimants(ed: Window) -> str | None:
+    share = claims(ed, "dprk_share_russian_ammo")
+    return None if share.empty else "; ".join(f"{c} ({brief.label(str(t))})"
+                                              for c, t in zip(share["claimant"], share["claimant_type"]))
+
+
+def _inbound(ed: Window) -> pd.DataFrame:
     inbound = ed.known(data.flows())
-    inbound = inbound[inbound["direction"] == "russia_to_dprk"]
-    if len(inbound) >= 2:
-        confirmed = inbound[inbound["status"] != "alleged"]
-        found.append(Judgment(
-            f"Russia is likely to keep paying Pyongyang in kind: the ledger holds {len(inbound)} kinds of support "
-            f"to the DPRK, {len(confirmed)} of them reported by governments or monitors.",
-            "low", "Most transfers to the DPRK are reported once, by one intelligence service or monitor."))
+    return inbound[inbound["direction"] == "russia_to_dprk"]
+
+
+@QUERIES
+def inbound_kinds(ed: Window) -> str | None:
+    """Kinds of support from Russia to the DPRK in the ledger (two at least, or None)."""
+    inbound = _inbound(ed)
+    return None if len(inbound) < 2 else str(len(inbound))
+
+
+@QUERIES
+def inbound_reported(ed: Window) -> str | None:
+    inbound = _inbound(ed)
+    return None if len(inbound) < 2 else str(int((inbound["status"] != "alleged").sum()))
+
+
+@QUERIES
+def missile_counts(ed: Window) -> str | None:
     missiles = claims(ed, "dprk_ballistic_missiles")
-    if (r := span(missiles)) is not None and len(found) < 5:
-        counts = "; ".join(f"{_value(row)} ({row['claimant']}, {fmt_date(row['claim_date'], 'month')})"
-                           for _, row in missiles.iterrows())
-        found.append(Judgment(
-            f"North Korean ballistic missiles are very likely part of Russia's strikes on Ukraine: the counts "
-            f"reported are {counts}.",
-            "moderate", "The counts come from the claimants named and are not independently checked."))
-    return found
+    if missiles.empty:
+        return None
+    return "; ".join(f"{_value(row)} ({row['claimant']}, {fmt_date(row['claim_date'], 'month')})"
+                     for _, row in missiles.iterrows())
+
+
+@SIGNPOSTS
+def second_troop_deployment(ed: Window) -> Seen | None:
+    """A second deployment of DPRK troops to Russia reported after the first (NIS, Oct 2024)."""
+    events = ed.known(data.events())
+    waves = events[(events["event_type"] == "deployment") & events["theme"].isin(["dprk_russia", "dprk_military"])
+                   & (events["date_start"] >= pd.Timestamp("2024-10-18"))].sort_values(["reported_on", "event_id"])
+    if len(waves) < 2:
+        return None
+    return Seen(waves.iloc[1]["reported_on"].date().isoformat(), tuple(waves["event_id"].iloc[:2]))
+
+
+@SIGNPOSTS
+def container_estimate_rises(ed: Window) -> Seen | None:
+    """The latest estimate of containers shipped is above every earlier one."""
+    frame = ed.known(data.claims())
+    frame = frame[frame["quantity"] == "dprk_containers"].sort_values(["reported_on", "claim_id"])
+    if len(frame) < 2:
+        return None
+    top = frame[["value_low", "value_best", "value_high"]].max(axis=1)
+    if top.iloc[-1] <= top.iloc[:-1].max():
+        return None
+    return Seen(frame.iloc[-1]["reported_on"].date().isoformat(),
+                (frame.iloc[-1]["claim_id"], frame.iloc[:-1].loc[top.iloc[:-1].idxmax(), "claim_id"]))
+
+
+@SIGNPOSTS
+def troops_return(ed: Window) -> Seen | None:
+    """DPRK troops reported returning home or withdrawn from Russia."""
+    events = ed.known(data.events())
+    back = events[events["theme"].isin(["dprk_russia", "dprk_military"])
+                  & events["summary"].str.contains(r"\b(?:return(?:ed|ing)? home|withdr[ae]w)", case=False, na=False)
+                  & events["summary"].str.contains("troops|soldiers", case=False, na=False)]
+    if back.empty:
+        return None
+    first = back.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["event_id"],))
+
+
+def judgments(ed: Window) -> list[Judgment]:
+    """Key judgments for the alliance brief as known on ``as_of``, from the register."""
+    return line.judgments(ed, sys.modules[__name__])
 
 
 def header(ed: Window):
@@ -144,7 +260,19 @@ def header(ed: Window):
 
 
 def key_judgments(ed: Window):
-    return brief.key_judgments(judgments(ed), ed.as_of)
+    return line.key_judgments(ed, sys.modules[__name__])
+
+
+def signposts(ed: Window):
+    return line.signposts(ed, sys.modules[__name__])
+
+
+def assumptions(ed: Window):
+    return line.assumptions(ed, sys.modules[__name__])
+
+
+def alternatives(ed: Window):
+    return line.alternatives(ed, sys.modules[__name__])
 
 
 def timeline(ed: Window):

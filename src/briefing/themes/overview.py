@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import brief, charts, data
+from .. import brief, charts, data, line
 from ..brief import fmt_date
 from . import Window, alliance, crosscheck_table, russia_policy, seoul, trilateral
+
+BRIEF = "00-overview"
 
 THEMES = data.codes("events", "theme")  # every theme, in the data package's order
 MODULES = (alliance, seoul, trilateral, russia_policy)
@@ -15,8 +17,13 @@ MILESTONE_TYPES = ("summit", "agreement_signed", "agreement_in_force", "deployme
 
 
 def judgments(ed: Window):
-    """The lead judgment of each theme, in theme order."""
+    """The lead judgment of each theme (its first in the register's rank order), in theme order."""
     return [found[0] for found in (m.judgments(ed) for m in MODULES) if found]
+
+
+def signposts(ed: Window):
+    """Signposts of the themed briefs whose status changed since the previous edition."""
+    return line.signpost_changes(ed, MODULES)
 
 
 def header(ed: Window):
@@ -43,7 +50,7 @@ def header(ed: Window):
 
 
 def key_judgments(ed: Window):
-    return brief.key_judgments(judgments(ed), ed.as_of)
+    return line.key_judgments(ed, None, judgments(ed))
 
 
 def timeline(ed: Window):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pandas as pd
 
-from .. import brief, charts, data
+from .. import brief, charts, data, line
 from ..brief import Judgment, fmt_date, plural
-from . import Window, check
+from ..register import Registry, Seen
+from . import PERIOD_START, Window, check
 
 THEMES = ("seoul_russia",)
 
@@ -24,42 +26,139 @@ def _rok_totals(ed: Window) -> pd.DataFrame:
     return frame.assign(year=frame["period"].astype(int)).sort_values(["year", "reported_on"]).drop_duplicates("year", keep="last")
 
 
-def judgments(ed: Window) -> list[Judgment]:
-    found = []
+BRIEF = "04-seoul-russia-policy"
+QUERIES = Registry()  # named data queries: the placeholders of this brief's register entries
+SIGNPOSTS = Registry()  # named predicates: this brief's signposts
+
+
+def _peak_and_last(ed: Window) -> tuple[pd.Series, pd.Series] | None:
     totals = _rok_totals(ed)
-    if len(totals) >= 2:
-        peak = totals.loc[totals["value"].idxmax()]
-        last = totals.iloc[-1]
-        found.append(Judgment(
-            f"ROK–Russia trade is very unlikely to regain its peak soon: the reported total peaked at "
-            f"${peak['value']:.1f} billion ({peak['year']}) and stood at ${last['value']:.1f} billion in "
-            f"{last['year']}, the latest year on record.",
-            "moderate", "Totals after the latest year on record were not found; the trend rests on export data."))
+    return None if len(totals) < 2 else (totals.loc[totals["value"].idxmax()], totals.iloc[-1])
+
+
+@QUERIES
+def trade_peak(ed: Window) -> str | None:
+    """'$25.8 billion (2014)': the highest ROK-reported total on record."""
+    found = _peak_and_last(ed)
+    return None if found is None else f"${found[0]['value']:.1f} billion ({found[0]['year']})"
+
+
+@QUERIES
+def trade_latest(ed: Window) -> str | None:
+    found = _peak_and_last(ed)
+    return None if found is None else f"${found[1]['value']:.1f} billion"
+
+
+@QUERIES
+def trade_latest_year(ed: Window) -> str | None:
+    found = _peak_and_last(ed)
+    return None if found is None else str(found[1]["year"])
+
+
+def _control_items(ed: Window) -> pd.DataFrame:
     items = ed.known(data.indicators())
-    items = items[items["indicator_id"] == "rok_export_control_items"].sort_values("period")
-    if not items.empty:
-        latest = items.iloc[-1]
-        found.append(Judgment(
-            f"Seoul will likely keep its export controls on Russia: the control list held {int(latest['value']):,} "
-            f"items by {latest['period']}.", "moderate",
-            "The list is official; enforcement data (seizures, prosecutions) are not in the dataset."))
+    return items[items["indicator_id"] == "rok_export_control_items"].sort_values(["period", "reported_on"])
+
+
+@QUERIES
+def control_list_items(ed: Window) -> str | None:
+    items = _control_items(ed)
+    return None if items.empty else f"{int(items.iloc[-1]['value']):,}"
+
+
+@QUERIES
+def control_list_period(ed: Window) -> str | None:
+    items = _control_items(ed)
+    return None if items.empty else str(items.iloc[-1]["period"])
+
+
+def _ships(ed: Window) -> pd.DataFrame:
     ships = ed.known(data.sanctions())
-    ships = ships[ships["vessels"].fillna(0) > 0]
-    if not ships.empty:
-        found.append(Judgment(
-            f"Shipping is likely to stay the main channel of sanctions friction with Moscow: Seoul has designated "
-            f"{plural(int(ships['vessels'].sum()), 'vessel')} in {plural(len(ships), 'round')} tied to the DPRK.",
-            "moderate", "Designations are official; the wider traffic through Korean ports is not measured here."))
+    return ships[ships["vessels"].fillna(0) > 0]
+
+
+@QUERIES
+def designated_vessels(ed: Window) -> str | None:
+    ships = _ships(ed)
+    return None if ships.empty else plural(int(ships["vessels"].sum()), "vessel")
+
+
+@QUERIES
+def vessel_rounds(ed: Window) -> str | None:
+    ships = _ships(ed)
+    return None if ships.empty else plural(len(ships), "round")
+
+
+@QUERIES
+def wi_in_post(ed: Window) -> str | None:
     wi = ed.event("ev_20250604_wi_named_nsa")
-    if wi is not None:
-        quotes = [check(ed, c) for c in ("ck_45_wi_lethal_aid_quote", "ck_46_wi_2014_quote", "ck_47_wi_recent_quotes")]
-        unverified = sum(1 for q in quotes if q is not None and q["verdict"] == "unverified")
-        found.append(Judgment(
-            f"Under national security adviser Wi Sung-lac, in post since {fmt_date(wi['date_start'])}, Seoul is likely "
-            f"to keep channels to Moscow open without lifting sanctions.", "low",
-            f"Wi's record as ambassador in Moscow is documented, but {unverified} of the source analysis' quotes of "
-            "him could not be verified." if unverified else "Wi's record as ambassador in Moscow is documented."))
-    return found
+    return None if wi is None else fmt_date(wi["date_start"])
+
+
+@QUERIES
+def unverified_wi_quotes(ed: Window) -> str | None:
+    """How many of the source analysis' quotes of Wi the fact-check could not verify (None before it)."""
+    quotes = [check(ed, c) for c in ("ck_45_wi_lethal_aid_quote", "ck_46_wi_2014_quote", "ck_47_wi_recent_quotes")]
+    if all(q is None for q in quotes):
+        return None
+    return str(sum(1 for q in quotes if q is not None and q["verdict"] == "unverified"))
+
+
+@SIGNPOSTS
+def control_list_shrinks(ed: Window) -> Seen | None:
+    """The export-control list holds fewer items than at its previous count (items removed)."""
+    items = _control_items(ed)
+    lower = items[items["value"] < items["value"].shift(1)]
+    if lower.empty:
+        return None
+    return Seen(lower.iloc[0]["reported_on"].date().isoformat(), ("rok_export_control_items",))
+
+
+@SIGNPOSTS
+def russia_designation_under_lee(ed: Window) -> Seen | None:
+    """A new ROK designation touching Russia announced after Wi Sung-lac became national security adviser."""
+    wi = ed.event("ev_20250604_wi_named_nsa")
+    if wi is None:
+        return None
+    frame = ed.known(data.sanctions())
+    found = frame[(frame["announced"] > wi["date_start"]) & (frame["kind"] == "designation")
+                  & frame["target"].str.contains("Russia", na=False)]
+    if found.empty:
+        return None
+    first = found.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["measure_id"],))
+
+
+@SIGNPOSTS
+def trade_rebound(ed: Window) -> Seen | None:
+    """A ROK-reported yearly total of ROK–Russia trade, after the invasion year, above the year before's."""
+    totals = _rok_totals(ed).sort_values("year")
+    higher = totals[(totals["value"] > totals["value"].shift(1)) & (totals["year"] == totals["year"].shift(1) + 1)
+                    & (totals["year"] > pd.Timestamp(PERIOD_START).year)]
+    if higher.empty:
+        return None
+    return Seen(higher.iloc[0]["reported_on"].date().isoformat(), ("kor_rus_trade_total",))
+
+
+@SIGNPOSTS
+def senior_rok_russia_talks(ed: Window) -> Seen | None:
+    """A senior ROK–Russia visit or summit on record after Wi Sung-lac became national security adviser."""
+    wi = ed.event("ev_20250604_wi_named_nsa")
+    if wi is None:
+        return None
+    events = ed.known(data.events())
+    actors = events["actor1"].fillna("") + ";" + events["actor2"].fillna("")
+    found = events[(events["date_start"] > wi["date_start"]) & events["event_type"].isin(["visit", "summit"])
+                   & actors.str.contains("ROK") & actors.str.contains("Russia")]
+    if found.empty:
+        return None
+    first = found.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["event_id"],))
+
+
+def judgments(ed: Window) -> list[Judgment]:
+    """Key judgments on Seoul's Russia policy as known on ``as_of``, from the register."""
+    return line.judgments(ed, sys.modules[__name__])
 
 
 def header(ed: Window):
@@ -90,7 +189,19 @@ def header(ed: Window):
 
 
 def key_judgments(ed: Window):
-    return brief.key_judgments(judgments(ed), ed.as_of)
+    return line.key_judgments(ed, sys.modules[__name__])
+
+
+def signposts(ed: Window):
+    return line.signposts(ed, sys.modules[__name__])
+
+
+def assumptions(ed: Window):
+    return line.assumptions(ed, sys.modules[__name__])
+
+
+def alternatives(ed: Window):
+    return line.alternatives(ed, sys.modules[__name__])
 
 
 def trade_chart(ed: Window):

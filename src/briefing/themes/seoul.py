@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
-from .. import brief, charts, data
+from .. import brief, charts, data, line
 from ..brief import Judgment, fmt_date, plural
+from ..register import Registry, Seen
 from . import Window, check
 
 THEMES = ("seoul_response", "inter_korean")
@@ -41,49 +44,199 @@ def _enacted(frame: pd.DataFrame) -> pd.DataFrame:
     return enacted.sort_values(["period", "reported_on"]).drop_duplicates("period", keep="last")
 
 
-def judgments(ed: Window) -> list[Judgment]:
-    found = []
+BRIEF = "02-seoul-response"
+QUERIES = Registry()  # named data queries: the placeholders of this brief's register entries
+SIGNPOSTS = Registry()  # named predicates: this brief's signposts
+
+
+def _enacted_pair(ed: Window) -> tuple[pd.Series, pd.Series] | None:
     enacted = _enacted(budget(ed))
-    if len(enacted) >= 2:
-        first, last = enacted.iloc[0], enacted.iloc[-1]
-        growth = 100 * (last["value"] / first["value"] - 1)
-        found.append(Judgment(
-            f"Seoul's defence budget will very likely keep rising: the enacted budget grew from KRW "
-            f"{first['value']:.2f} trillion ({first['period']}) to KRW {last['value']:.2f} trillion "
-            f"({last['period']}), up {growth:.0f}%.",
-            "high", "The figures are enacted budgets reported by the ROK government and Korean media."))
+    return None if len(enacted) < 2 else (enacted.iloc[0], enacted.iloc[-1])
+
+
+@QUERIES
+def first_enacted_budget(ed: Window) -> str | None:
+    """'50.15' (KRW trillion): the earliest enacted budget reported by the ROK on record."""
+    pair = _enacted_pair(ed)
+    return None if pair is None else f"{pair[0]['value']:.2f}"
+
+
+@QUERIES
+def first_enacted_year(ed: Window) -> str | None:
+    pair = _enacted_pair(ed)
+    return None if pair is None else str(pair[0]["period"])
+
+
+@QUERIES
+def latest_enacted_budget(ed: Window) -> str | None:
+    pair = _enacted_pair(ed)
+    return None if pair is None else f"{pair[1]['value']:.2f}"
+
+
+@QUERIES
+def latest_enacted_year(ed: Window) -> str | None:
+    pair = _enacted_pair(ed)
+    return None if pair is None else str(pair[1]["period"])
+
+
+@QUERIES
+def budget_growth(ed: Window) -> str | None:
+    """Growth in per cent from the first to the latest enacted budget on record."""
+    pair = _enacted_pair(ed)
+    return None if pair is None else f"{100 * (pair[1]['value'] / pair[0]['value'] - 1):.0f}"
+
+
+def _lee_era(ed: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps easing tension by Seoul and public rejections by Pyongyang since Lee took office."""
     start = lee_start(ed)
     events = ed.known(data.events())
     since_lee = events[events["date_start"] >= start] if start is not None else events.iloc[0:0]
     eased = since_lee[(since_lee["theme"] == "seoul_response") & (since_lee["security_effect"] == "eases")]
     rebuffs = since_lee[(since_lee["theme"] == "inter_korean") & (since_lee["security_effect"] == "worsens")]
-    if not rebuffs.empty:  # judged only once Pyongyang has answered in public
-        found.append(Judgment(
-            f"Pyongyang is very unlikely to take up President Lee's offers in the coming months: since "
-            f"{fmt_date(start)} Seoul took {plural(len(eased), 'step')} to ease tension and the North answered "
-            f"with {plural(len(rebuffs), 'public rejection')}, most recently on "
-            f"{fmt_date(rebuffs['date_start'].max())}.",
-            "moderate", "The rejections are on the record in KCNA and official statements; Pyongyang's private "
-                        "channels are unknown."))
-    sanctions = ed.known(data.sanctions())
-    rounds = sanctions[sanctions["kind"] == "designation"]
-    if not rounds.empty:
-        found.append(Judgment(
-            f"Seoul will likely keep its sanctions on DPRK–Russia networks in place: {len(rounds)} designation "
-            f"rounds since {fmt_date(rounds['announced'].min(), 'month')} named {int(rounds['individuals'].sum())} "
-            f"individuals, {int(rounds['entities'].sum())} entities and {int(rounds['vessels'].sum())} vessels.",
-            "moderate", "Designations are official; whether Seoul adds more is a policy choice not yet visible."))
-    nukes = ed.known(data.polls())
-    nukes = nukes[nukes["topic"] == "own_nuclear_weapons"]
-    if len(nukes) >= 2:
-        low, high = nukes["value_percent"].min(), nukes["value_percent"].max()
-        outlook = "stay above half" if low > 50 else "stay divided"
-        found.append(Judgment(
-            f"Public support for a South Korean nuclear weapon will likely {outlook}: {len(nukes)} polls "
-            f"from {nukes['fieldwork_year'].min()} to {nukes['fieldwork_year'].max()} put it between "
-            f"{low:.0f}% and {high:.0f}%.",
-            "moderate", "Pollsters and wording differ, so levels are not strictly comparable across polls."))
-    return found
+    return eased, rebuffs
+
+
+@QUERIES
+def lee_inaugurated(ed: Window) -> str | None:
+    start = lee_start(ed)
+    return None if start is None else fmt_date(start)
+
+
+@QUERIES
+def easing_steps(ed: Window) -> str | None:
+    return None if lee_start(ed) is None else plural(len(_lee_era(ed)[0]), "step")
+
+
+@QUERIES
+def rejections(ed: Window) -> str | None:
+    """'4 public rejections' since Lee took office (None until Pyongyang has answered in public)."""
+    rebuffs = _lee_era(ed)[1]
+    return None if rebuffs.empty else plural(len(rebuffs), "public rejection")
+
+
+@QUERIES
+def latest_rejection(ed: Window) -> str | None:
+    rebuffs = _lee_era(ed)[1]
+    return None if rebuffs.empty else fmt_date(rebuffs["date_start"].max())
+
+
+def _rounds(ed: Window) -> pd.DataFrame:
+    frame = ed.known(data.sanctions())
+    return frame[frame["kind"] == "designation"]
+
+
+@QUERIES
+def designation_rounds(ed: Window) -> str | None:
+    rounds = _rounds(ed)
+    return None if rounds.empty else str(len(rounds))
+
+
+@QUERIES
+def first_designation_month(ed: Window) -> str | None:
+    rounds = _rounds(ed)
+    return None if rounds.empty else fmt_date(rounds["announced"].min(), "month")
+
+
+@QUERIES
+def designated_individuals(ed: Window) -> str | None:
+    rounds = _rounds(ed)
+    return None if rounds.empty else str(int(rounds["individuals"].sum()))
+
+
+@QUERIES
+def designated_entities(ed: Window) -> str | None:
+    rounds = _rounds(ed)
+    return None if rounds.empty else str(int(rounds["entities"].sum()))
+
+
+@QUERIES
+def designated_vessels(ed: Window) -> str | None:
+    rounds = _rounds(ed)
+    return None if rounds.empty else str(int(rounds["vessels"].sum()))
+
+
+def _nuclear_polls(ed: Window) -> pd.DataFrame:
+    polls = ed.known(data.polls())
+    return polls[polls["topic"] == "own_nuclear_weapons"]
+
+
+@QUERIES
+def nuclear_polls(ed: Window) -> str | None:
+    """'9 polls from 2021 to 2025' on a South Korean nuclear weapon (two at least)."""
+    nukes = _nuclear_polls(ed)
+    if len(nukes) < 2:
+        return None
+    return f"{plural(len(nukes), 'poll')} from {nukes['fieldwork_year'].min()} to {nukes['fieldwork_year'].max()}"
+
+
+@QUERIES
+def nuclear_support_range(ed: Window) -> str | None:
+    """'60% and 77%': the lowest and highest support in those polls."""
+    nukes = _nuclear_polls(ed)
+    if len(nukes) < 2:
+        return None
+    return f"{nukes['value_percent'].min():.0f}% and {nukes['value_percent'].max():.0f}%"
+
+
+@SIGNPOSTS
+def dprk_answer_not_rejection(ed: Window) -> Seen | None:
+    """Since Lee took office, a DPRK step coded as easing tension on the inter-Korean theme."""
+    start = lee_start(ed)
+    if start is None:
+        return None
+    events = ed.known(data.events())
+    found = events[(events["date_start"] >= start) & (events["theme"] == "inter_korean")
+                   & (events["security_effect"] == "eases") & (events["actor1"] == "DPRK")]
+    if found.empty:
+        return None
+    first = found.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["event_id"],))
+
+
+REJECTION_PAUSE_DAYS = 90  # threshold: this long without a public rejection, while the record runs on
+
+
+@QUERIES
+def rejection_pause_days(ed: Window) -> str:
+    return str(REJECTION_PAUSE_DAYS)
+
+
+@SIGNPOSTS
+def rejections_pause(ed: Window) -> Seen | None:
+    """No new public DPRK rejection of Seoul for :data:`REJECTION_PAUSE_DAYS` days of record after the last one."""
+    rebuffs = _lee_era(ed)[1]
+    end = ed.record_end
+    if rebuffs.empty or end is None:
+        return None
+    last = rebuffs.sort_values("date_start").iloc[-1]
+    due = last["date_start"] + pd.Timedelta(days=REJECTION_PAUSE_DAYS)
+    return Seen(due.date().isoformat(), (last["event_id"],)) if pd.Timestamp(end) >= due else None
+
+
+@SIGNPOSTS
+def budget_cut(ed: Window) -> Seen | None:
+    """An enacted defence budget below the one enacted the year before."""
+    enacted = _enacted(budget(ed)).sort_values("period")
+    lower = enacted[enacted["value"] < enacted["value"].shift(1)]
+    if lower.empty:
+        return None
+    row = lower.iloc[0]
+    return Seen(row["reported_on"].date().isoformat(), ("rok_defence_budget",))
+
+
+@SIGNPOSTS
+def nuclear_support_below_half(ed: Window) -> Seen | None:
+    """A poll putting support for a South Korean nuclear weapon below half."""
+    nukes = _nuclear_polls(ed)
+    below = nukes[nukes["value_percent"] < 50].sort_values("reported_on")
+    if below.empty:
+        return None
+    return Seen(below.iloc[0]["reported_on"].date().isoformat(), (below.iloc[0]["poll_id"],))
+
+
+def judgments(ed: Window) -> list[Judgment]:
+    """Key judgments for Seoul's response as known on ``as_of``, from the register."""
+    return line.judgments(ed, sys.modules[__name__])
 
 
 def header(ed: Window):
@@ -110,7 +263,19 @@ def header(ed: Window):
 
 
 def key_judgments(ed: Window):
-    return brief.key_judgments(judgments(ed), ed.as_of)
+    return line.key_judgments(ed, sys.modules[__name__])
+
+
+def signposts(ed: Window):
+    return line.signposts(ed, sys.modules[__name__])
+
+
+def assumptions(ed: Window):
+    return line.assumptions(ed, sys.modules[__name__])
+
+
+def alternatives(ed: Window):
+    return line.alternatives(ed, sys.modules[__name__])
 
 
 def budget_chart(ed: Window):

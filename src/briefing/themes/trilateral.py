@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
-from .. import brief, charts, data
+from .. import brief, charts, data, line
 from ..brief import Judgment, fmt_date, plural
+from ..register import Registry, Seen
 from . import Window
 
 THEMES = ("trilateral_trump",)
@@ -26,53 +29,164 @@ def exercises(ed: Window) -> pd.DataFrame:
     return events[events["event_type"] == "exercise"]
 
 
-def judgments(ed: Window) -> list[Judgment]:
-    found = []
+BRIEF = "03-trilateral-and-trump"
+QUERIES = Registry()  # named data queries: the placeholders of this brief's register entries
+SIGNPOSTS = Registry()  # named predicates: this brief's signposts
+FREEDOM_EDGE = "Freedom Edge"
+LAPSE_DAYS = 365  # threshold: this long after the last Freedom Edge round, within the record, without another
+
+
+def _freedom_edge(ed: Window) -> pd.DataFrame:
     drills = exercises(ed)
-    edge = drills[drills["summary"].str.contains("Freedom Edge", na=False)]
-    if len(drills) >= 2:
-        opens = trump_start(ed)
-        under_trump = drills.iloc[0:0] if opens is None else drills[drills["date_start"] >= opens]
-        tail = f" ({len(under_trump)} since {fmt_date(opens, 'month')})" if len(under_trump) else ""
-        found.append(Judgment(
-            f"Allied exercises will very likely continue on their annual rhythm: the dataset records "
-            f"{plural(len(drills), 'major exercise')} since {fmt_date(ed.since, 'month')}{tail}, including "
-            f"{plural(len(edge), 'Freedom Edge round')}.",
-            "high", "Exercise dates come from the allies' own announcements."))
-    framework = ed.event("ev_20240728_tscf_memorandum")
-    camp_david = ed.event("ev_20230818_camp_david_summit")
-    if camp_david is not None:
-        tail = (f" and the security cooperation memorandum of {fmt_date(framework['date_start'])}, which is "
-                "not legally binding" if framework is not None else "")
-        found.append(Judgment(
-            f"The trilateral machinery is likely to outlast changes of government: it rests on the Camp David "
-            f"commitments of {fmt_date(camp_david['date_start'])}{tail}.",
-            "moderate", "The texts are public; their durability under new leaders is an assumption."))
+    return drills[drills["summary"].str.contains(FREEDOM_EDGE, na=False)]
+
+
+@QUERIES
+def exercise_count(ed: Window) -> str | None:
+    """'9 major exercises' since the start of the period (two at least)."""
+    drills = exercises(ed)
+    return None if len(drills) < 2 else plural(len(drills), "major exercise")
+
+
+@QUERIES
+def period_start_month(ed: Window) -> str:
+    return fmt_date(ed.since, "month")
+
+
+@QUERIES
+def exercises_since_trump(ed: Window) -> str | None:
+    opens = trump_start(ed)
+    if opens is None:
+        return None
+    drills = exercises(ed)
+    return str(int((drills["date_start"] >= opens).sum()))
+
+
+@QUERIES
+def trump_opens_month(ed: Window) -> str | None:
+    opens = trump_start(ed)
+    return None if opens is None else fmt_date(opens, "month")
+
+
+@QUERIES
+def freedom_edge_rounds(ed: Window) -> str:
+    return plural(len(_freedom_edge(ed)), "Freedom Edge round")
+
+
+def _date_of(ed: Window, event_id: str, column: str = "date_start") -> str | None:
+    event = ed.event(event_id)
+    return None if event is None else fmt_date(event[column])
+
+
+@QUERIES
+def camp_david(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20230818_camp_david_summit")
+
+
+@QUERIES
+def security_memorandum(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20240728_tscf_memorandum")
+
+
+def _disputes(ed: Window) -> pd.DataFrame:
     trade = ed.events(*THEMES)
-    trade = trade[trade["event_type"].isin(["trade_measure", "incident"])]
-    if not trade.empty:
-        found.append(Judgment(
-            f"Frictions over trade and investment with Washington are likely to persist: "
-            f"{plural(len(trade), 'trade or enforcement dispute')} on record since {fmt_date(trade['date_start'].min(), 'month')}, the latest "
-            f"on {fmt_date(trade['date_start'].max())}.",
-            "moderate", "The disputes are on record; how the announced deals are implemented is not yet visible."
-            if (trade["event_type"] == "trade_measure").any() else "The disputes are on record; no settlement was."))
-    rebuff = ed.event("ev_20250921_kim_no_dialogue_seoul")
-    apec = ed.event("ev_20251031_apec_gyeongju")
-    if rebuff is not None:
-        tail = f"; the APEC summit ending {fmt_date(apec['date_end'])} passed without a meeting" if apec is not None else ""
-        found.append(Judgment(
-            f"A Trump–Kim summit in the next six months is unlikely: on {fmt_date(rebuff['date_start'])} Kim set the "
-            f"end of US denuclearisation demands as the price of talks{tail}.",
-            "low", "Both leaders say they are open to meeting, and such meetings have been arranged at short notice before."))
+    return trade[trade["event_type"].isin(["trade_measure", "incident"])]
+
+
+@QUERIES
+def trade_disputes(ed: Window) -> str | None:
+    trade = _disputes(ed)
+    return None if trade.empty else plural(len(trade), "trade or enforcement dispute")
+
+
+@QUERIES
+def first_dispute_month(ed: Window) -> str | None:
+    trade = _disputes(ed)
+    return None if trade.empty else fmt_date(trade["date_start"].min(), "month")
+
+
+@QUERIES
+def latest_dispute(ed: Window) -> str | None:
+    trade = _disputes(ed)
+    return None if trade.empty else fmt_date(trade["date_start"].max())
+
+
+@QUERIES
+def kim_terms_for_talks(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20250921_kim_no_dialogue_seoul")
+
+
+@QUERIES
+def apec_summit_end(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20251031_apec_gyeongju", "date_end")
+
+
+def _nato(ed: Window) -> pd.DataFrame:
     nato = ed.known(data.events())
-    nato = nato[nato["summary"].str.contains("NATO", na=False)]
-    if not nato.empty and len(found) < 3:
-        found.append(Judgment(
-            f"Seoul's ties with NATO are likely to keep deepening: {plural(len(nato), 'NATO-related step')} on record, the "
-            f"latest on {fmt_date(nato['date_start'].max())}.",
-            "moderate", "The steps are official; their substance beyond statements is limited."))
-    return found
+    return nato[nato["summary"].str.contains("NATO", na=False)]
+
+
+@QUERIES
+def nato_steps(ed: Window) -> str | None:
+    nato = _nato(ed)
+    return None if nato.empty else plural(len(nato), "NATO-related step")
+
+
+@QUERIES
+def latest_nato_step(ed: Window) -> str | None:
+    nato = _nato(ed)
+    return None if nato.empty else fmt_date(nato["date_start"].max())
+
+
+@QUERIES
+def lapse_days(ed: Window) -> str:
+    return str(LAPSE_DAYS)
+
+
+@SIGNPOSTS
+def exercise_cancelled(ed: Window) -> Seen | None:
+    """An allied exercise reported cancelled, postponed, suspended or scaled down."""
+    events = ed.known(data.events())
+    found = events[(events["theme"] == THEMES[0]) & (events["event_type"] == "exercise")
+                   & events["summary"].str.contains(r"cancel|postpon|suspend|scaled? (?:back|down)", case=False,
+                                                    na=False)]
+    if found.empty:
+        return None
+    first = found.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["event_id"],))
+
+
+@SIGNPOSTS
+def trump_kim_meeting(ed: Window) -> Seen | None:
+    """A summit between the US and DPRK leaders after Trump's return (the first Trump factor event)."""
+    opens = trump_start(ed)
+    if opens is None:
+        return None
+    events = ed.known(data.events())
+    actors = events["actor1"].fillna("") + ";" + events["actor2"].fillna("")
+    found = events[(events["event_type"] == "summit") & (events["date_start"] >= opens)
+                   & actors.str.contains("USA") & actors.str.contains("DPRK")]
+    if found.empty:
+        return None
+    first = found.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["event_id"],))
+
+
+@SIGNPOSTS
+def freedom_edge_lapse(ed: Window) -> Seen | None:
+    """:data:`LAPSE_DAYS` days of record pass after the last Freedom Edge round without another."""
+    edge = _freedom_edge(ed)
+    end = ed.record_end
+    if edge.empty or end is None:
+        return None
+    last = edge.sort_values("date_start").iloc[-1]
+    due = last["date_start"] + pd.Timedelta(days=LAPSE_DAYS)
+    return Seen(due.date().isoformat(), (last["event_id"],)) if pd.Timestamp(end) >= due else None
+
+
+def judgments(ed: Window) -> list[Judgment]:
+    """Key judgments on the trilateral track as known on ``as_of``, from the register."""
+    return line.judgments(ed, sys.modules[__name__])
 
 
 def header(ed: Window):
@@ -94,7 +208,19 @@ def header(ed: Window):
 
 
 def key_judgments(ed: Window):
-    return brief.key_judgments(judgments(ed), ed.as_of)
+    return line.key_judgments(ed, sys.modules[__name__])
+
+
+def signposts(ed: Window):
+    return line.signposts(ed, sys.modules[__name__])
+
+
+def assumptions(ed: Window):
+    return line.assumptions(ed, sys.modules[__name__])
+
+
+def alternatives(ed: Window):
+    return line.alternatives(ed, sys.modules[__name__])
 
 
 def timeline(ed: Window):
