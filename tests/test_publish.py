@@ -72,3 +72,69 @@ def test_index_escapes_everything_it_shows(tmp_path):
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "cell 3" in page and "The last good edition stays published" in page
     assert 'http-equiv="Content-Security-Policy"' in page
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    target = tmp_path / "index.html"
+    target.write_text("<html>old</html>")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        publish.write_atomic(target, "<html>new</html>")
+    assert target.read_text() == "<html>old</html>"
+
+
+def test_write_atomic_swaps_the_file_so_an_open_reader_keeps_the_old_one(tmp_path):
+    target = tmp_path / "index.html"
+    target.write_text("<html>old</html>")
+    with open(target) as reader:
+        publish.write_atomic(target, "<html>new, and longer</html>")
+        assert reader.read() == "<html>old</html>", "the old file was rewritten in place"
+    assert target.read_text() == "<html>new, and longer</html>"
+
+
+def _published(tmp_path):
+    staging, target = tmp_path / "staging", tmp_path / "briefs" / "b" / "2025-01-31"
+    staging.mkdir()
+    target.mkdir(parents=True)
+    for name in ("b.html", "b.pdf", "b.ipynb"):
+        (target / name).write_text(f"old {name}")
+        (staging / name).write_text(f"new {name}")
+    (target / "edition.json").write_text(json.dumps({"key": "old"}))
+    return staging, target
+
+
+def test_publish_moves_files_so_readers_of_the_old_edition_keep_it(tmp_path):
+    staging, target = _published(tmp_path)
+    with open(target / "b.html") as reader:
+        publish.publish(staging, target, ["b.html", "b.pdf", "b.ipynb"], {"key": "new"})
+        assert reader.read() == "old b.html", "published files are renamed into place, never copied over"
+    assert {p.name: p.read_text() for p in target.iterdir() if p.suffix != ".json"} == {
+        "b.html": "new b.html", "b.pdf": "new b.pdf", "b.ipynb": "new b.ipynb"}
+    assert json.loads((target / "edition.json").read_text()) == {"key": "new"}
+    assert list(staging.iterdir()) == [], "every staged file was moved, none copied"
+
+
+def test_publish_writes_the_edition_record_last(tmp_path, monkeypatch):
+    staging, target = _published(tmp_path)
+    real_replace = os.replace
+
+    def crash_on_pdf(src, dst):
+        if str(dst).endswith("b.pdf"):
+            raise OSError("killed here")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", crash_on_pdf)
+    with pytest.raises(OSError, match="killed here"):
+        publish.publish(staging, target, ["b.html", "b.pdf", "b.ipynb"], {"key": "new"})
+    assert json.loads((target / "edition.json").read_text()) == {"key": "old"}, \
+        "a run stopped mid-publish must not leave a record that claims the new edition"
+
+
+def test_publish_removes_files_the_new_edition_no_longer_has(tmp_path):
+    staging, target = _published(tmp_path)
+    publish.publish(staging, target, ["b.html", "b.ipynb"], {"key": "new"})
+    assert sorted(p.name for p in target.iterdir()) == ["b.html", "b.ipynb", "edition.json"]
