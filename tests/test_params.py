@@ -31,6 +31,9 @@ def test_resolve_overlays_and_parses_text_values():
     ({"top": 2.5}, "top", "expected int"),
     ({"top": True}, "top", "expected int"),
     ({"as_of": "30/06/2024"}, "as_of", "not a date"),
+    ({"previous_edition": "31/03/2024"}, "previous_edition", "not a date YYYY-MM-DD"),
+    ({"since": "2024-13-01"}, "since", "not a date YYYY-MM-DD"),
+    ({"as_of": "2024-6-30"}, "as_of", "not a date YYYY-MM-DD"),
     ({"marking": "TLP:WHITE"}, "marking", "not a TLP 2.0 label"),
 ])
 def test_bad_values_name_the_parameter(values, name, message):

@@ -87,3 +87,49 @@ def test_a_broken_descriptor_is_one_problem_not_a_traceback(data_copy):
 def test_relative_data_path_works(data_copy, monkeypatch):
     monkeypatch.chdir(data_copy.parent)
     assert validate("data") == []
+
+
+def set_cells(data, table, row, **values):
+    """Set cells of data row ``row`` (the header is row 1) of ``table``.csv."""
+    import csv
+    import io
+
+    path = data / f"{table}.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    rows[row - 2].update(values)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return data
+
+
+@pytest.mark.parametrize(("table", "row", "values", "column", "value", "rule"), [
+    ("claims", 3, {"value_high": "14000"}, "value_best", "15000", "value_best > value_high (14000)"),
+    ("claims", 3, {"value_best": "10000"}, "value_low", "11000", "value_low > value_best (10000)"),
+    ("claims", 3, {"value_best": "", "value_high": "10000"}, "value_low", "11000", "value_low > value_high (10000)"),
+    ("claims", 2, {"value_best": ""}, "value_best", "", "a claim needs at least one of"),
+    ("events", 2, {"date_end": "2024-10-17"}, "date_end", "2024-10-17", "before date_start (2024-10-18)"),
+    ("polls", 2, {"fieldwork_end": "2024-09-30"}, "fieldwork_end", "2024-09-30", "before fieldwork_start (2024-10-01)"),
+    ("sanctions", 2, {"effective": "2024-10-17"}, "effective", "2024-10-17", "before announced (2024-10-18)"),
+    ("events", 3, {"reported_on": "2025-04-27", "date_start": "2025-04-27"}, "reported_on", "2025-04-27",
+     "reported before its earliest cited source was published"),
+])
+def test_ranges_and_date_order_are_checked_per_row(data_copy, table, row, values, column, value, rule):
+    problems = validate(set_cells(data_copy, table, row, **values))
+    assert [(p.file, p.row, p.column, p.value) for p in problems if rule in p.rule] == [
+        (f"{table}.csv", row, column, value)], [str(p) for p in problems]
+
+
+@pytest.mark.parametrize(("table", "row", "values"), [
+    ("claims", 3, {"value_low": "15000", "value_best": "15000", "value_high": "15000"}),
+    ("claims", 3, {"value_low": "", "value_best": "", "value_high": "15000"}),
+    ("claims", 3, {"value_best": "", "value_low": "15000", "value_high": "15000"}),
+    ("events", 2, {"date_end": "2024-10-18"}),
+    ("polls", 2, {"fieldwork_end": "2024-10-01"}),
+    ("sanctions", 2, {"effective": "2024-10-18"}),
+    ("events", 3, {"reported_on": "2025-04-28"}),
+])
+def test_equal_bounds_and_same_day_dates_are_valid(data_copy, table, row, values):
+    assert validate(set_cells(data_copy, table, row, **values)) == []
