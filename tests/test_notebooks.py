@@ -109,7 +109,9 @@ def test_a_2024_edition_shows_nothing_reported_later(tmp_path, monkeypatch):
     later_claims = claims[claims["reported_on"] > cutoff]
     early_ids = {sid for name in data.FACT_TABLES for _, row in data.load(name).iterrows()
                  if row["reported_on"] <= cutoff for sid in data.split_ids(row["source_ids"])}
-    for page in (root / "briefs").glob("*/2024-06-30/*.html"):
+    pages = sorted((root / "briefs").glob("*/2024-06-30/*.html"))
+    assert len(pages) == report["counts"]["ok"] == len(_catalog_slugs(root)), pages
+    for page in pages:
         text = html.unescape(page.read_text())
         for summary in later_events["summary"]:
             assert summary not in text, (page.name, summary)
@@ -127,7 +129,9 @@ def test_an_edition_before_the_data_starts_says_so(tmp_path, monkeypatch):
     monkeypatch.chdir(root)
     report = render(root, overrides={"as_of": "2019-06-30"}, formats=("html",), jobs=2)
     assert report["counts"] == {"ok": 5, "cached": 0, "failed": 0}, report
-    for page in (root / "briefs").glob("*/2019-06-30/*.html"):
+    pages = sorted((root / "briefs").glob("*/2019-06-30/*.html"))
+    assert [p.parent.parent.name for p in pages] == sorted(_catalog_slugs(root)), pages
+    for page in pages:
         text = page.read_text()
         assert "Too little had been reported by 30 Jun 2019" in text, page.name
         assert offline_violations(text) == []
@@ -157,3 +161,9 @@ def test_real_briefs_render_offline_html_and_paged_pdf(tmp_path, monkeypatch):
     assert reader.metadata.subject.startswith("A former ambassador to Moscow now advises President Lee")
     assert "export controls" in reader.metadata["/Keywords"]
     assert reader.outline, "bookmarks from headings"
+
+
+def _catalog_slugs(root) -> list[str]:
+    import yaml
+
+    return list(yaml.safe_load((root / "notebooks" / "catalog.yml").read_text())["briefs"])

@@ -138,3 +138,13 @@ def test_publish_removes_files_the_new_edition_no_longer_has(tmp_path):
     staging, target = _published(tmp_path)
     publish.publish(staging, target, ["b.html", "b.ipynb"], {"key": "new"})
     assert sorted(p.name for p in target.iterdir()) == ["b.html", "b.ipynb", "edition.json"]
+
+
+def test_index_content_security_policy_blocks_everything_but_inline_style_and_data_images(tmp_path):
+    from bs4 import BeautifulSoup
+
+    _edition(tmp_path, "brief", "2025-01-31")
+    head = BeautifulSoup(build_index(tmp_path, None), "html.parser").head
+    [meta] = head.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    policy = {d.split()[0]: d.split()[1:] for d in meta["content"].split(";") if d.strip()}
+    assert policy == {"default-src": ["'none'"], "img-src": ["data:"], "style-src": ["'unsafe-inline'"]}
