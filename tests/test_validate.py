@@ -133,3 +133,10 @@ def test_ranges_and_date_order_are_checked_per_row(data_copy, table, row, values
 ])
 def test_equal_bounds_and_same_day_dates_are_valid(data_copy, table, row, values):
     assert validate(set_cells(data_copy, table, row, **values)) == []
+
+
+@pytest.mark.parametrize("value", ["2024-1-1", "2024-10-1", "20241018", "2024-10-18T00:00"])
+def test_a_date_must_be_written_yyyy_mm_dd(data_copy, value):
+    problems = validate(set_cells(data_copy, "events", 2, date_start=value))
+    assert [(p.row, p.column, p.value, p.rule) for p in problems if p.column == "date_start"] == [
+        (2, "date_start", value, "not a date YYYY-MM-DD")]

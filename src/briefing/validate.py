@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from .errors import DataValidationError, Problem
 
 # Frictionless reports these per resource; the byte check words them better.
 _BYTE_LEVEL = {"encoding-error", "source-error", "scheme-error", "format-error"}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Tables whose ids a crosscheck row may point at.
 _ID_COLUMNS = {"events": "event_id", "claims": "claim_id", "flows": "flow_id",
@@ -51,6 +54,7 @@ def validate(root: Path | None = None) -> list[Problem]:
             tables[resource["name"]] = _rows(text)
     problems += _frictionless(root, broken={r["name"] for r in package["resources"]} - set(tables))
     problems += _cross_table(package, tables)
+    problems += _iso_dates(package, tables)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
 
 
@@ -227,4 +231,19 @@ def _cross_table(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> li
         for mid in split_ids(row.get("matched_ids")):
             if mid not in known_ids:
                 add("crosscheck", number, "matched_ids", mid, "unknown id (not an event, claim, flow, measure, poll or indicator)")
+    return problems
+
+
+def _iso_dates(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> list[Problem]:
+    # Frictionless parses dates with strptime, which also takes 2024-1-1; the loaders and the
+    # date rules above need exactly YYYY-MM-DD (the same message as Frictionless's own, so a
+    # date both reject is reported once).
+    problems = []
+    for resource in package["resources"]:
+        dates = [f["name"] for f in resource["schema"]["fields"] if f.get("type") == "date"]
+        for number, row in tables.get(resource["name"], []):
+            for name in dates:
+                value = row.get(name)
+                if value and (not _ISO_DATE.fullmatch(value) or _date(value) is None):
+                    problems.append(Problem(resource["path"], number, name, value, "not a date YYYY-MM-DD"))
     return problems
