@@ -140,3 +140,15 @@ def test_a_date_must_be_written_yyyy_mm_dd(data_copy, value):
     problems = validate(set_cells(data_copy, "events", 2, date_start=value))
     assert [(p.row, p.column, p.value, p.rule) for p in problems if p.column == "date_start"] == [
         (2, "date_start", value, "not a date YYYY-MM-DD")]
+
+
+@pytest.mark.parametrize(("table", "column", "value", "rule"), [
+    ("claims", "value_best", "١٢٠٠٠", "not a number"),
+    ("claims", "value_best", "12 000", "not a number"),
+    ("sanctions", "individuals", "٢", "not a whole number"),
+    ("sanctions", "individuals", "2.0", "not a whole number"),
+])
+def test_numbers_must_be_written_in_ascii_digits(data_copy, table, column, value, rule):
+    problems = validate(set_cells(data_copy, table, 2, **{column: value}))
+    assert [(p.row, p.column, p.value, p.rule) for p in problems if p.column == column and p.rule.startswith("not a")] \
+        == [(2, column, value, rule)]

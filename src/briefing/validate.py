@@ -26,7 +26,10 @@ from .errors import DataValidationError, Problem
 # Frictionless reports these per resource; the byte check words them better.
 _BYTE_LEVEL = {"encoding-error", "source-error", "scheme-error", "format-error"}
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Type -> (the only accepted spelling, rule): ASCII digits, dates YYYY-MM-DD.
+_FORMS = {"date": (re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII), "not a date YYYY-MM-DD"),
+          "number": (re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|NaN|-?INF", re.ASCII), "not a number"),
+          "integer": (re.compile(r"[+-]?\d+", re.ASCII), "not a whole number")}
 
 # Tables whose ids a crosscheck row may point at.
 _ID_COLUMNS = {"events": "event_id", "claims": "claim_id", "flows": "flow_id",
@@ -54,7 +57,7 @@ def validate(root: Path | None = None) -> list[Problem]:
             tables[resource["name"]] = _rows(text)
     problems += _frictionless(root, broken={r["name"] for r in package["resources"]} - set(tables))
     problems += _cross_table(package, tables)
-    problems += _iso_dates(package, tables)
+    problems += _lexical_forms(package, tables)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
 
 
@@ -234,16 +237,17 @@ def _cross_table(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> li
     return problems
 
 
-def _iso_dates(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> list[Problem]:
-    # Frictionless parses dates with strptime, which also takes 2024-1-1; the loaders and the
-    # date rules above need exactly YYYY-MM-DD (the same message as Frictionless's own, so a
-    # date both reject is reported once).
+def _lexical_forms(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> list[Problem]:
+    # Frictionless parses with strptime and float(), which also take 2024-1-1 and Arabic-Indic
+    # digits; the loaders and the rules above need the plain forms.  Same messages as
+    # Frictionless's own, so a value both reject is reported once.
     problems = []
     for resource in package["resources"]:
-        dates = [f["name"] for f in resource["schema"]["fields"] if f.get("type") == "date"]
+        typed = [(f["name"], f.get("type")) for f in resource["schema"]["fields"] if f.get("type") in _FORMS]
         for number, row in tables.get(resource["name"], []):
-            for name in dates:
+            for name, kind in typed:
                 value = row.get(name)
-                if value and (not _ISO_DATE.fullmatch(value) or _date(value) is None):
-                    problems.append(Problem(resource["path"], number, name, value, "not a date YYYY-MM-DD"))
+                pattern, rule = _FORMS[kind]
+                if value and (not pattern.fullmatch(value) or (kind == "date" and _date(value) is None)):
+                    problems.append(Problem(resource["path"], number, name, value, rule))
     return problems
