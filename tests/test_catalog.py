@@ -40,6 +40,10 @@ def test_a_bad_parameter_anywhere_fails_the_whole_catalog(project):
     ("briefs:\n  ok: {colour: red}\n", "unknown key"),
     ("briefs:\n  ok: {editions: {a: {}, b: {}}}\n", "both publish to"),
     ("briefs: [\n", "catalog.yml"),
+    ("briefs:\n  ../../outside: {notebook: ok.ipynb}\n", "letters, digits"),
+    ("briefs:\n  123: {notebook: ok.ipynb}\n", "letters, digits"),
+    ("briefs:\n  ok: {notebook: [ok.ipynb]}\n", "notebook must be a file name"),
+    ("briefs:\n  ok: {null: 1, true: 2, colour: 3}\n", r"unknown key\(s\) \['None', 'True', 'colour'\]"),
 ])
 def test_malformed_catalogs_are_rejected(project, text, message):
     write_catalog(project, text)
