@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,96 @@ def test_index_content_security_policy_blocks_everything_but_inline_style_and_da
     [meta] = head.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
     policy = {d.split()[0]: d.split()[1:] for d in meta["content"].split(";") if d.strip()}
     assert policy == {"default-src": ["'none'"], "img-src": ["data:"], "style-src": ["'unsafe-inline'"]}
+
+
+def test_write_atomic_writes_text_as_utf8_and_bytes_as_given(tmp_path):
+    publish.write_atomic(tmp_path / "deep" / "er" / "a.txt", "북한 — ünïcode")
+    assert (tmp_path / "deep" / "er" / "a.txt").read_bytes() == "북한 — ünïcode".encode("utf-8")
+    publish.write_atomic(tmp_path / "b.bin", b"\x00\xff")
+    assert (tmp_path / "b.bin").read_bytes() == b"\x00\xff"
+
+
+def test_a_temporary_left_by_a_killed_write_is_hidden_and_cleared(tmp_path, monkeypatch):
+    monkeypatch.setattr(publish.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("killed")))
+    with pytest.raises(OSError):
+        publish.write_atomic(tmp_path / "brief" / "a.html", "x")
+    [left] = (tmp_path / "brief").iterdir()
+    assert left.name.startswith(".a.html.") and left.name.endswith(".tmp"), "hidden, named after its target"
+    monkeypatch.undo()
+    (tmp_path / "brief" / "keep.html").write_text("kept")
+    (tmp_path / ".staging" / "1" / "b").mkdir(parents=True)
+    publish.clear_leftovers(tmp_path)
+    assert [p.name for p in (tmp_path / "brief").iterdir()] == ["keep.html"]
+    assert not (tmp_path / ".staging").exists()
+
+
+def test_the_lock_records_its_holder_while_held(tmp_path):
+    with publish.locked(tmp_path):
+        info = json.loads((tmp_path / ".lock.json").read_text())
+        assert info["pid"] == os.getpid() and info["started"].endswith("+00:00")
+    assert not (tmp_path / ".lock.json").exists()
+
+
+def test_now_is_utc_to_the_second():
+    import re
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", publish.now())
+
+
+def test_read_json_is_none_for_a_missing_or_broken_file(tmp_path):
+    assert publish.read_json(tmp_path / "missing.json") is None
+    (tmp_path / "broken.json").write_text("{")
+    assert publish.read_json(tmp_path / "broken.json") is None
+    (tmp_path / "ok.json").write_text('{"a": "é"}', encoding="utf-8")
+    assert publish.read_json(tmp_path / "ok.json") == {"a": "é"}
+
+
+def test_keep_failure_moves_what_the_build_left_under_failed(tmp_path):
+    staging, briefs = tmp_path / "staging", tmp_path / "briefs"
+    staging.mkdir()
+    (staging / "b.ipynb").write_text("executed")
+    kept = publish.keep_failure(staging, briefs, Path("b") / "2025-01-31", ["b.ipynb", "b.html"])
+    assert kept == ["_failed/b/2025-01-31/b.ipynb"]
+    assert (briefs / "_failed" / "b" / "2025-01-31" / "b.ipynb").read_text() == "executed"
+    assert not (staging / "b.ipynb").exists()
+    assert not (briefs / "b").exists(), "nothing beside the published editions"
+
+
+def test_published_editions_lists_whole_editions_only_in_order(tmp_path):
+    _edition(tmp_path, "b", "2025-01-31")
+    _edition(tmp_path, "a", "2025-02-28")
+    _edition(tmp_path, "a", "2024-12-31")
+    for hidden in ("_failed", ".staging"):
+        _edition(tmp_path / hidden, "x", "2025-01-31")
+        _edition(tmp_path, hidden, "2025-01-31")
+    broken = tmp_path / "c" / "2025-01-31"
+    broken.mkdir(parents=True)
+    (broken / "edition.json").write_text("{half")
+    records = publish.published_editions(tmp_path)
+    assert [r["folder"] for r in records] == ["a/2024-12-31", "a/2025-02-28", "b/2025-01-31"]
+    assert records[0] == {"slug": "a", "as_of": "2024-12-31", "edition": "current", "files": ["a.html"],
+                          "parameters": {}, "folder": "a/2024-12-31"}
+
+
+def test_write_report_names_the_run_and_points_latest_at_it(tmp_path):
+    report = {"started": "2025-01-01T06:00:00+00:00", "status": "ok", "brief": "북한"}
+    path = publish.write_report(tmp_path, report)
+    assert path == tmp_path / "_runs" / f"2025-01-01T060000Z-{os.getpid()}.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == report
+    assert (tmp_path / "_runs" / "latest.json").read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8").startswith('{\n  "started"'), "indented for people"
+
+
+def test_report_history_keeps_the_newest_runs(tmp_path):
+    for second in range(4):
+        publish.write_report(tmp_path, {"started": f"2025-01-01T00:00:0{second}+00:00"}, keep=2)
+    runs = sorted(p.name for p in (tmp_path / "_runs").iterdir())
+    assert runs[:2] == [f"2025-01-01T00000{s}Z-{os.getpid()}.json" for s in (2, 3)] and runs[2] == "latest.json"
+
+
+def test_prune_returns_nothing_when_every_brief_is_within_keep(tmp_path):
+    _edition(tmp_path, "a", "2025-01-31")
+    _edition(tmp_path, "b", "2025-01-31")
+    _edition(tmp_path, "b", "2025-02-28")
+    assert publish.prune(tmp_path, keep=2) == []
+    assert publish.prune(tmp_path, keep=1) == ["b/2025-01-31"]
