@@ -152,3 +152,23 @@ def test_numbers_must_be_written_in_ascii_digits(data_copy, table, column, value
     problems = validate(set_cells(data_copy, table, 2, **{column: value}))
     assert [(p.row, p.column, p.value, p.rule) for p in problems if p.column == column and p.rule.startswith("not a")] \
         == [(2, column, value, rule)]
+
+
+def test_problems_are_listed_by_file_row_column_rule_file_level_first():
+    from briefing.errors import Problem
+
+    expected = [Problem("a.csv", None, "zz", None, "file-level"), Problem("a.csv", 1, "c", None, "y"),
+                Problem("a.csv", 1, "c", None, "z"), Problem("a.csv", 3, None, None, "row-level"),
+                Problem("a.csv", 3, "Amount", "1", "a rule"), Problem("b.csv", 2, "x", "v", "r")]
+    error = DataValidationError(expected[::-1])
+    assert error.problems == expected
+    assert str(error) == "6 problem(s) in the shared data:\n" + "\n".join(str(p) for p in expected)
+    assert error.exit_code == 2
+
+
+def test_a_problem_prints_as_file_row_column_value_rule():
+    from briefing.errors import Problem
+
+    assert str(Problem("a.csv", 3, "col", "v'1", "bad")) == "a.csv:3: col: \"v'1\": bad"
+    assert str(Problem("a.csv", None, None, None, "gone")) == "a.csv:: -: -: gone"
+    assert str(Problem("a.csv", 1, None, "", "empty")) == "a.csv:1: -: '': empty"
