@@ -135,12 +135,16 @@ def test_editing_prose_in_a_notebook_rerenders_its_brief(project):
 
 
 def test_a_record_of_another_key_a_failed_run_or_a_missing_file_is_not_current(project, edition):
-    render(project, jobs=2)
     folder = project / "briefs" / edition.folder
+    folder.mkdir(parents=True)
     key, hashes = cache.static_key(edition), cache.table_hashes()
+    (folder / "ok.html").write_text("<html></html>")
+    (folder / "edition.json").write_text(json.dumps({"key": key, "status": "ok", "files": ["ok.html"],
+                                                     "tables": {"events": hashes["events"]}}))
     assert cache.is_current(folder, key, hashes)
     assert not cache.is_current(folder, "another key", hashes)
     assert not cache.is_current(folder, key, {**hashes, "events": "changed"})
+    assert cache.is_current(folder, key, {**hashes, "polls": "changed"}), "a table it did not read"
     record_path = folder / "edition.json"
     record = json.loads(record_path.read_text())
     record_path.write_text(json.dumps({**record, "status": "failed"}))
@@ -152,3 +156,46 @@ def test_a_record_of_another_key_a_failed_run_or_a_missing_file_is_not_current(p
     assert not cache.is_current(folder, key, hashes)
     record_path.unlink()
     assert not cache.is_current(folder, key, hashes)
+
+
+def test_table_hashes_are_content_hashes_of_the_named_tables(project):
+    import hashlib
+
+    hashes = cache.table_hashes()
+    assert sorted(hashes) == sorted(p.stem for p in (project / "data").glob("*.csv"))
+    assert hashes["events"] == hashlib.sha256((project / "data" / "events.csv").read_bytes()).hexdigest()
+    assert cache.table_hashes(["polls", "events", "polls"]) == {"events": hashes["events"], "polls": hashes["polls"]}
+
+
+def test_the_static_key_covers_parameters_formats_and_the_descriptor(project, edition):
+    import dataclasses
+
+    key = cache.static_key(edition)
+    assert cache.static_key(dataclasses.replace(edition, parameters={**edition.parameters, "top": 6})) != key
+    assert cache.static_key(dataclasses.replace(edition, formats=("html", "pdf"))) != key
+    descriptor = project / "data" / "datapackage.json"
+    descriptor.write_text(descriptor.read_text() + "\n")
+    assert cache.static_key(edition) != key
+
+
+def test_memo_computes_once_per_input_and_recomputes_on_a_broken_entry(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    assert cache.memo("k", tmp_path, ["a", b"b"], compute) == {"n": 1}
+    assert cache.memo("k", tmp_path, ["a", b"b"], compute) == {"n": 1}, "remembered"
+    assert cache.memo("k", tmp_path, ["ab", b""], compute) == {"n": 2}, "parts are length-prefixed"
+    assert cache.memo("other", tmp_path, ["a", b"b"], compute) == {"n": 3}, "kinds are kept apart"
+    [entry] = [p for p in (tmp_path / ".cache" / "briefing").iterdir() if p.name.startswith("k-") and
+               json.loads(p.read_text()) == {"n": 1}]
+    entry.write_text("{broken")
+    assert cache.memo("k", tmp_path, ["a", b"b"], compute) == {"n": 4}
+    assert not list((tmp_path / ".cache" / "briefing").glob("*.tmp")), "no temporary left"
+
+
+def test_memo_still_answers_when_the_cache_cannot_be_written(tmp_path):
+    (tmp_path / ".cache").write_text("a file where the folder should be")
+    assert cache.memo("k", tmp_path, ["a"], lambda: [1, 2]) == [1, 2]
