@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup briefs test lab refresh validate bench fonts clean
+.PHONY: setup briefs test mutate fuzz lab refresh validate bench fonts clean
 
 setup: $(STAMP) fonts
 
@@ -42,6 +42,15 @@ briefs: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Mutation testing of the guard modules (not part of `make test`; about 20 minutes on 2 cores).
+# Prints the score per module; MODULES="publish cache" runs some. See tests/mutation/.
+mutate: setup
+	$(BIN)/python tests/mutation/mutate.py $(MODULES)
+
+# The fuzz tests with many more examples than `make test` runs.
+fuzz: setup
+	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest tests/test_fuzz.py
+
 refresh: setup
 	$(BIN)/briefing refresh
 
@@ -52,4 +61,4 @@ bench: setup
 	$(BIN)/python benchmarks/render_catalog.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mutmut .hypothesis
