@@ -242,3 +242,41 @@ def test_prune_returns_nothing_when_every_brief_is_within_keep(tmp_path):
     _edition(tmp_path, "b", "2025-02-28")
     assert publish.prune(tmp_path, keep=2) == []
     assert publish.prune(tmp_path, keep=1) == ["b/2025-01-31"]
+
+
+def test_publish_creates_the_folders_of_a_new_brief(tmp_path):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "b.html").write_text("new")
+    target = tmp_path / "briefs" / "new-brief" / "2025-01-31"
+    publish.publish(staging, target, ["b.html"], {"b": 2, "a": 1})
+    assert (target / "b.html").read_text() == "new"
+    assert (target / "edition.json").read_text() == '{\n  "a": 1,\n  "b": 2\n}', "sorted, indented for people"
+
+
+def test_a_second_failure_of_the_same_edition_replaces_the_kept_notebook(tmp_path):
+    staging, briefs = tmp_path / "staging", tmp_path / "briefs"
+    for attempt in ("first", "second"):
+        staging.mkdir(exist_ok=True)
+        (staging / "b.ipynb").write_text(attempt)
+        assert publish.keep_failure(staging, briefs, Path("b") / "2025-01-31", ["b.ipynb"]) == [
+            "_failed/b/2025-01-31/b.ipynb"]
+    assert (briefs / "_failed" / "b" / "2025-01-31" / "b.ipynb").read_text() == "second"
+
+
+def test_records_of_older_runs_without_slug_or_as_of_still_list_oldest_first(tmp_path):
+    for slug, as_of in (("AB", "2025-01-31"), ("a", "2024-12-31"), ("a", "2025-01-31")):
+        _edition(tmp_path, slug, as_of)
+    lenient = tmp_path / "a" / "2025-01-31" / "edition.json"
+    lenient.write_text(json.dumps({"slug": "a", "files": []}))  # no as_of: taken as the oldest
+    lenient = tmp_path / "AB" / "2025-01-31" / "edition.json"
+    lenient.write_text(json.dumps({"as_of": "2025-01-31", "files": []}))  # no slug: listed first
+    assert [r["folder"] for r in publish.published_editions(tmp_path)] == [
+        "AB/2025-01-31", "a/2025-01-31", "a/2024-12-31"]
+
+
+def test_report_history_keeps_fifty_runs_by_default(tmp_path):
+    for n in range(51):
+        publish.write_report(tmp_path, {"started": f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}+00:00"})
+    runs = sorted(p.name for p in (tmp_path / "_runs").iterdir() if p.name != "latest.json")
+    assert len(runs) == 50 and runs[0].startswith("2025-01-01T000001Z")
