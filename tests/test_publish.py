@@ -265,14 +265,14 @@ def test_a_second_failure_of_the_same_edition_replaces_the_kept_notebook(tmp_pat
 
 
 def test_records_of_older_runs_without_slug_or_as_of_still_list_oldest_first(tmp_path):
-    for slug, as_of in (("AB", "2025-01-31"), ("a", "2024-12-31"), ("a", "2025-01-31")):
+    for slug, as_of in (("AB", "2025-01-31"), ("ZZ", "2025-01-31"), ("a", "2024-12-31"), ("a", "2025-01-31")):
         _edition(tmp_path, slug, as_of)
     lenient = tmp_path / "a" / "2025-01-31" / "edition.json"
     lenient.write_text(json.dumps({"slug": "a", "files": []}))  # no as_of: taken as the oldest
-    lenient = tmp_path / "AB" / "2025-01-31" / "edition.json"
+    lenient = tmp_path / "ZZ" / "2025-01-31" / "edition.json"
     lenient.write_text(json.dumps({"as_of": "2025-01-31", "files": []}))  # no slug: listed first
     assert [r["folder"] for r in publish.published_editions(tmp_path)] == [
-        "AB/2025-01-31", "a/2025-01-31", "a/2024-12-31"]
+        "ZZ/2025-01-31", "AB/2025-01-31", "a/2025-01-31", "a/2024-12-31"]
 
 
 def test_report_history_keeps_fifty_runs_by_default(tmp_path):

@@ -6,8 +6,8 @@ Each module in MODULES is mutated alone, against only the tests listed for it
 (fast, in-process tests: the kill -9, nbval and fuzz tests are too slow to run
 once per mutant).  mutmut then runs, for each mutant, only those of these tests
 that call the mutated function.  Work happens in ``.mutmut/<module>/`` (a
-copy of src/, tests/ and the data descriptor), so results are cached between
-runs and the working tree is never touched.
+copy of src/, tests/ and the data descriptor); results are reused only while
+src/ and tests/ are unchanged, and the working tree is never touched.
 
 The score of a module is killed / (mutants - equivalent), where the
 equivalent mutants are those listed in tests/mutation/equivalent.md.  To add
@@ -17,6 +17,7 @@ a module, add one line to MODULES.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -59,9 +60,23 @@ def config(module: str, tests: list[str], keyword: str) -> str:
             f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n")
 
 
+def fingerprint(root: Path) -> str:
+    """Hash of the sources and tests: mutmut re-tests a survivor only when its source changed,
+    so any change here (a new test) starts the module afresh."""
+    digest = hashlib.sha256()
+    for path in sorted(p for folder in ("src", "tests") for p in (root / folder).rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts and ".cache" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def prepare(root: Path, module: str) -> Path:
     work = root / ".mutmut" / module.removesuffix(".py")
     work.mkdir(parents=True, exist_ok=True)
+    stamp, current = work / "inputs.sha256", fingerprint(root) + json.dumps(MODULES[module])
+    if not stamp.is_file() or stamp.read_text() != current:
+        shutil.rmtree(work / "mutants", ignore_errors=True)
+        stamp.write_text(current)
     for folder in ("src", "tests"):
         shutil.rmtree(work / folder, ignore_errors=True)
         shutil.copytree(root / folder, work / folder,
