@@ -199,3 +199,42 @@ def test_memo_computes_once_per_input_and_recomputes_on_a_broken_entry(tmp_path)
 def test_memo_still_answers_when_the_cache_cannot_be_written(tmp_path):
     (tmp_path / ".cache").write_text("a file where the folder should be")
     assert cache.memo("k", tmp_path, ["a"], lambda: [1, 2]) == [1, 2]
+
+
+def test_a_record_without_files_or_tables_lists_is_checked_on_its_key_alone(project, edition):
+    folder = project / "briefs" / edition.folder
+    folder.mkdir(parents=True)
+    key = cache.static_key(edition)
+    (folder / "edition.json").write_text(json.dumps({"key": key, "status": "ok"}))
+    assert cache.is_current(folder, key, cache.table_hashes())
+
+
+def test_every_new_memo_entry_is_remembered(tmp_path):
+    calls = []
+    for parts in (["a"], ["b"], ["c"]):
+        for _ in range(2):
+            cache.memo("k", tmp_path, parts, lambda: calls.append(1) or len(calls))
+    assert len(calls) == 3
+
+
+def test_the_notebook_fingerprint_ignores_how_the_source_is_split_into_lines(tmp_path):
+    nb = json.loads((FIXTURES / "project" / "notebooks" / "ok.ipynb").read_text())
+    path = tmp_path / "ok.ipynb"
+    path.write_text(json.dumps(nb))
+    before = cache.notebook_fingerprint(path)
+    for cell in nb["cells"]:
+        cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        cell.pop("metadata") if not cell.get("metadata") else None
+    path.write_text(json.dumps(nb))
+    assert cache.notebook_fingerprint(path) == before, "one string or a list of lines; no metadata or empty"
+
+
+def test_the_static_key_ignores_parameter_order_and_takes_any_parameter_value(edition):
+    import dataclasses
+    from datetime import date
+
+    key = cache.static_key(edition)
+    reordered = dict(reversed(list(edition.parameters.items())))
+    assert cache.static_key(dataclasses.replace(edition, parameters=reordered)) == key
+    odd = dataclasses.replace(edition, parameters={**edition.parameters, "when": date(2025, 1, 1), "ids": {"a"}})
+    assert cache.static_key(odd) != key
