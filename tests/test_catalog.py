@@ -9,7 +9,9 @@ import pytest
 from briefing import catalog
 from briefing.errors import CatalogError, ParameterError
 
-from conftest import write_catalog
+from conftest import FIXTURES, write_catalog
+
+FIXTURE_CATALOG = FIXTURES / "project" / "notebooks" / "catalog.yml"
 
 
 def test_editions_resolve_defaults_and_named_sets(project):
@@ -146,3 +148,29 @@ def test_a_missing_catalog_file_is_a_catalog_error(tmp_path):
     (tmp_path / "catalog.yml").write_text("")
     with pytest.raises(CatalogError, match="needs a 'briefs:' mapping"):
         catalog.load(tmp_path / "catalog.yml")
+
+
+def test_refusals_say_where_the_problem_is(project):
+    path = project / "notebooks" / "catalog.yml"
+    cases = [("formats: [doc]\nbriefs:\n  ok: {}\n", f"{path}: formats: formats must be a list of html, pdf, not ['doc']"),
+             ("briefs:\n  ok: {formats: doc}\n", f"{path}: brief 'ok': formats must be a list of html, pdf, not 'doc'"),
+             ("briefs:\n  a/b: {}\n", f"{path}: brief 'a/b': a brief's name is its folder in briefs/: "
+                                      "letters, digits, '-' and '_' only")]
+    for text, message in cases:
+        write_catalog(project, text)
+        with pytest.raises(CatalogError) as info:
+            catalog.load(path)
+        assert str(info.value) == message
+    briefs = catalog.load(FIXTURE_CATALOG)
+    with pytest.raises(CatalogError) as info:
+        catalog.editions(briefs, ("nope", "ok"))
+    assert str(info.value) == "unknown brief(s) ['nope']; known: ok, polls_only"
+    with pytest.raises(CatalogError) as info:
+        catalog.editions(briefs, formats=("docx",))
+    assert str(info.value) == "--format: formats must be a list of html, pdf, not ('docx',)"
+
+
+def test_overrides_start_from_the_current_editions_parameters_and_keep_keywords(project):
+    write_catalog(project, "briefs:\n  ok: {keywords: [DPRK, troops], editions: {current: {top: 3}, early: {top: 4}}}\n")
+    [edition] = catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"), overrides={"as_of": "2024-06-30"})
+    assert (edition.name, edition.parameters["top"], edition.keywords) == ("current", 3, ("DPRK", "troops"))
