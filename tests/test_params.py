@@ -145,3 +145,58 @@ def test_declared_keeps_a_non_literal_default_as_text_and_the_help():
     params = declared(OK)
     assert params["as_of"].default == "2025-04-30" and params["as_of"].type == "str"
     assert params["top"].help == "rows to show"
+
+
+def _variant(tmp_path, edit) -> "Path":
+    """A copy of ok.ipynb whose parameters cell is ``edit(lines)``."""
+    import json
+
+    nb = json.loads(OK.read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    cell["source"] = "\n".join(edit("".join(cell["source"]).splitlines()))
+    path = tmp_path / "notebooks" / "variant.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(nb))
+    return path
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"tpo": "1"}, "ok.ipynb: parameter 'tpo': unknown parameter (declared: as_of, since, previous_edition, "
+                   "marking, top)"),
+    ({"since": "2024-02-30"}, "ok.ipynb: parameter 'since': '2024-02-30' is not a date YYYY-MM-DD"),
+    ({"marking": "TLP:WHITE"}, "ok.ipynb: parameter 'marking': 'TLP:WHITE' is not a TLP 2.0 label (TLP:CLEAR, "
+                               "TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED)"),
+    ({"as_of": "2999-01-01"}, "ok.ipynb: parameter 'as_of': 2999-01-01 is in the future"),
+    ({"as_of": "2024-06-30", "previous_edition": "2024-07-01"},
+     "ok.ipynb: parameter 'previous_edition': 2024-07-01 is after as_of (2024-06-30)"),
+])
+def test_refusals_name_the_notebook_and_the_parameter(values, message):
+    with pytest.raises(ParameterError) as info:
+        resolve(OK, values)
+    assert str(info.value) == message
+    assert (info.value.notebook, info.value.name) == ("ok.ipynb", message.split("'")[1])
+
+
+def test_a_bad_default_in_the_notebook_is_refused_naming_the_notebook(tmp_path):
+    nb = _variant(tmp_path, lambda lines: [line.replace('"TLP:CLEAR"', '"TLP:WHITE"') for line in lines])
+    with pytest.raises(ParameterError, match=r"^variant.ipynb: parameter 'marking': 'TLP:WHITE' is not"):
+        resolve(nb, {})
+
+
+def test_numbers_may_be_given_with_spaces_around_them():
+    from briefing.params import coerce
+
+    assert resolve(OK, {"top": " 7 "})["top"] == 7
+    assert coerce("nb.ipynb", _typed("float"), {"x": " 2.5 "}) == {"x": 2.5}
+    assert coerce("nb.ipynb", _typed("float"), {"x": "-1e3"}) == {"x": -1000.0}
+
+
+def test_a_default_that_is_not_a_literal_is_kept_as_its_source_text(tmp_path):
+    nb = _variant(tmp_path, lambda lines: [*lines, "label: str = DEFAULT_LABEL  # computed"])
+    assert declared(nb)["label"].default == "DEFAULT_LABEL"
+    assert declared(nb)["label"].help == "computed"
+
+
+def test_without_since_a_default_previous_edition_after_as_of_falls_back_to_as_of(tmp_path):
+    nb = _variant(tmp_path, lambda lines: [line for line in lines if not line.startswith("since")])
+    assert resolve(nb, {"as_of": "2024-06-30"})["previous_edition"] == "2024-06-30"
