@@ -165,7 +165,7 @@ def huge_text(draw):
     header, rows = read(table)
     row = draw(st.integers(0, len(rows) - 1))
     column = draw(st.sampled_from(fields(table, "string", constrained=True)))
-    rows[row][header.index(column)] = "y" * draw(st.integers(1_000, 300_000))
+    rows[row][header.index(column)] = "Y" * draw(st.integers(1_000, 300_000))  # no pattern here takes it
     return table, write(header, rows), (row + 2, column)
 
 
