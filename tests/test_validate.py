@@ -172,3 +172,53 @@ def test_a_problem_prints_as_file_row_column_value_rule():
     assert str(Problem("a.csv", 3, "col", "v'1", "bad")) == "a.csv:3: col: \"v'1\": bad"
     assert str(Problem("a.csv", None, None, None, "gone")) == "a.csv:: -: -: gone"
     assert str(Problem("a.csv", 1, None, "", "empty")) == "a.csv:1: -: '': empty"
+
+
+@pytest.mark.parametrize(("table", "row", "values", "expected"), [
+    ("events", 2, {"event_type": "invasion"}, ["events.csv:2: event_type: 'invasion': not one of: summit, visit, "
+     "agreement_signed, agreement_in_force, ratification, exercise, deployment, combat, arms_transfer, "
+     "missile_launch, satellite_launch, statement, policy_measure, sanctions, export_control, trade_measure, "
+     "un_action, election, inauguration, appointment, impeachment, incident, poll"]),
+    ("sources", 2, {"language": "eng"}, ["sources.csv:2: language: 'eng': does not match pattern [a-z]{2}"]),
+    ("events", 2, {"summary": "x" * 301}, [f"events.csv:2: summary: '{'x' * 301}': longer than 300 characters"]),
+    ("events", 2, {"summary": ""}, ["events.csv:2: summary: '': required value is empty"]),
+    ("events", 2, {"date_start": "2024-10-32"}, ["events.csv:2: date_start: '2024-10-32': not a date YYYY-MM-DD"]),
+    ("claims", 2, {"value_best": "-5"}, ["claims.csv:2: value_best: '-5': below minimum 0"]),
+    ("claims", 3, {"value_best": "many"}, ["claims.csv:3: value_best: 'many': not a number"]),
+    ("polls", 2, {"value_percent": "101"}, ["polls.csv:2: value_percent: '101': above maximum 100"]),
+    ("polls", 2, {"sample_size": "1.5"}, ["polls.csv:2: sample_size: '1.5': not a whole number"]),
+    ("events", 3, {"event_id": "ev_20241018_troops"},
+     ["events.csv:3: event_id: 'ev_20241018_troops': duplicate key (the same as in the row at position 2)"]),
+    ("indicators", 2, {"indicator_id": "nope"},
+     ["indicators.csv:2: indicator_id: 'nope': unknown key: not in indicator_meta.indicator_id"]),
+    ("claims", 3, {"supersedes": "cl_nope"}, ["claims.csv:3: supersedes: 'cl_nope': unknown key: not in claims.claim_id"]),
+    ("crosscheck", 2, {"matched_ids": "ev_nope"},
+     ["crosscheck.csv:2: matched_ids: 'ev_nope': unknown id (not an event, claim, flow, measure, poll or indicator)"]),
+])
+def test_each_rule_has_its_own_exact_message(data_copy, table, row, values, expected):
+    assert [str(p) for p in validate(set_cells(data_copy, table, row, **values))] == expected
+
+
+def test_a_row_with_too_many_or_too_few_cells_is_reported_at_its_row(data_copy):
+    polls = data_copy / "polls.csv"
+    header, row = polls.read_text().splitlines()
+    polls.write_text(f"{header}\n{row},extra\n{row.rsplit(',', 3)[0].replace('po_2024', 'po_2025')}\n")
+    assert [str(p) for p in validate(data_copy)] == [
+        "polls.csv:2: -: 'extra': extra cell", "polls.csv:3: note: '': missing cell",
+        "polls.csv:3: reported_on: '': missing cell", "polls.csv:3: reported_on: '': required value is empty",
+        "polls.csv:3: source_ids: '': missing cell", "polls.csv:3: source_ids: '': required value is empty"]
+
+
+def test_a_missing_data_folder_is_one_problem(tmp_path):
+    with pytest.raises(DataValidationError) as info:
+        check(tmp_path / "nowhere")
+    assert [str(p) for p in info.value.problems] == [f"{tmp_path / 'nowhere'}:: -: -: data folder not found"]
+
+
+def test_check_remembers_a_clean_result_and_never_a_stale_one(data_copy):
+    check(data_copy)
+    check(data_copy)  # from the cache
+    events = data_copy / "events.csv"
+    events.write_text(events.read_text().replace("2024-10-18,,day", "2024-10-32,,day", 1))
+    with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
+        check(data_copy)

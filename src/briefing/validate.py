@@ -158,7 +158,7 @@ def _from_frictionless(path, fields, package, name, error) -> Problem:
         column = key or column
         value = error.cells[fields.index(key)] if key in fields and error.cells else value
         table, _, target = error.note.split("lookup table ")[-1].replace('"', "").partition(" as ")
-        rule = f"unknown key: not in {table}.{target}"
+        rule = f"unknown key: not in {table or name}.{target}"  # "" is the table itself
     else:
         rule = f"{error.title.lower()}: {error.note}".rstrip(": ")
     return Problem(path, row, column, value, rule)
