@@ -304,7 +304,7 @@ CLI = [sys.executable, "-m", "briefing.cli"]
 
 
 def cli_examples(divisor: int) -> settings:
-    return settings(max_examples=max(2, settings().max_examples // divisor),
+    return settings(max_examples=max(1, settings().max_examples // divisor),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -349,7 +349,7 @@ def _cwd_and_env(project: Path):
 
 
 @given(case=ANY_CORRUPTION)
-@cli_examples(15)
+@cli_examples(30)
 def test_cli_validate_and_render_exit_2_with_located_messages_and_publish_nothing(published_project, case):
     """The real command line, in a subprocess, for a few cases."""
     kind, table, content, where = case
@@ -452,7 +452,7 @@ def test_any_catalog_loads_or_is_refused_with_a_usage_error(catalog_project, tex
 
 
 @given(text=catalogs())
-@cli_examples(15)
+@cli_examples(30)
 def test_cli_refuses_a_bad_catalog_with_exit_2_and_publishes_nothing(published_project, text):
     with project_copy(published_project) as project:
         path = project / "notebooks" / "catalog.yml"
