@@ -81,7 +81,7 @@ def test_text_values_are_parsed_as_the_declared_type(kind, text, value):
 
 @pytest.mark.parametrize(("kind", "value", "message"), [
     ("bool", "maybe", "'maybe' is not a valid bool"), ("int", "1.5", "'1.5' is not a valid int"),
-    ("float", "x", "'x' is not a valid float"), ("list", "open('f')", "\"open('f')\" is not a valid list"),
+    ("float", "x", "'x' is not a valid float"), ("float", "0x10", "'0x10' is not a valid float"), ("list", "open('f')", "\"open('f')\" is not a valid list"),
     ("str", 5, "5 is a int, expected str"), ("float", True, "True is a bool, expected float"),
     ("int", False, "False is a bool, expected int"), ("bool", 1, "1 is a int, expected bool"),
 ])
