@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup briefs test lab refresh validate bench fonts clean lock
+.PHONY: setup briefs test mutate fuzz lab refresh validate bench fonts clean lock
 
 setup: $(STAMP) fonts
 
@@ -50,6 +50,15 @@ test: setup
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 	$(BIN)/python -m pytest
 
+# Mutation testing of the guard modules (not part of `make test`; about 20 minutes on 2 cores).
+# Prints the score per module; MODULES="publish cache" runs some. See tests/mutation/.
+mutate: setup
+	$(BIN)/python tests/mutation/mutate.py $(MODULES)
+
+# The fuzz tests with many more examples than `make test` runs.
+fuzz: setup
+	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest tests/test_fuzz.py
+
 refresh: setup
 	$(BIN)/briefing refresh
 
@@ -69,4 +78,4 @@ lock: setup
 	  --python-version 3.11 --python-platform linux -o requirements-uv.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mutmut .hypothesis

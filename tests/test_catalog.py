@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from briefing import catalog
 from briefing.errors import CatalogError, ParameterError
-from conftest import write_catalog
+
+from conftest import FIXTURES, write_catalog
+
+FIXTURE_CATALOG = FIXTURES / "project" / "notebooks" / "catalog.yml"
 
 
 def test_editions_resolve_defaults_and_named_sets(project):
@@ -39,6 +44,10 @@ def test_a_bad_parameter_anywhere_fails_the_whole_catalog(project):
     ("briefs:\n  ok: {colour: red}\n", "unknown key"),
     ("briefs:\n  ok: {editions: {a: {}, b: {}}}\n", "both publish to"),
     ("briefs: [\n", "catalog.yml"),
+    ("briefs:\n  ../../outside: {notebook: ok.ipynb}\n", "letters, digits"),
+    ("briefs:\n  123: {notebook: ok.ipynb}\n", "letters, digits"),
+    ("briefs:\n  ok: {notebook: [ok.ipynb]}\n", "notebook must be a file name"),
+    ("briefs:\n  ok: {null: 1, true: 2, colour: 3}\n", r"unknown key\(s\) \['None', 'True', 'colour'\]"),
 ])
 def test_malformed_catalogs_are_rejected(project, text, message):
     write_catalog(project, text)
@@ -57,3 +66,111 @@ def test_cli_formats_are_checked(project):
         catalog.editions(briefs, formats=("html", "docx"))
     with pytest.raises(CatalogError, match="--format"):
         catalog.editions(briefs, formats=())
+
+
+def test_an_edition_is_published_under_brief_and_as_of(project):
+    edition = catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"))[1]
+    assert edition.as_of == "2024-12-31"
+    assert edition.folder.as_posix() == "ok/2024-12-31"
+    assert edition.label == "ok@2024-12-31"
+    assert edition.notebook == project / "notebooks" / "ok.ipynb"
+
+
+def test_a_brief_with_no_entry_uses_its_own_notebook_and_the_default_formats(project):
+    write_catalog(project, "formats: [pdf]\nbriefs:\n  ok:\n  polls_only: {formats: [html, pdf], keywords: [Polls]}\n")
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    assert [(b.slug, b.notebook.name, b.formats, b.keywords, b.editions) for b in briefs] == [
+        ("ok", "ok.ipynb", ("pdf",), (), {"current": {}}),
+        ("polls_only", "polls_only.ipynb", ("html", "pdf"), ("Polls",), {"current": {}})]
+
+
+def test_without_formats_a_catalog_renders_every_format(project):
+    write_catalog(project, "briefs:\n  ok: {editions: {current: , early: {as_of: '2024-12-31'}}}\n")
+    [brief] = catalog.load(project / "notebooks" / "catalog.yml")
+    assert brief.formats == ("html", "pdf") and brief.editions == {"current": {}, "early": {"as_of": "2024-12-31"}}
+
+
+@pytest.mark.parametrize("keywords", ["[1, 2]", "DPRK", "{a: b}"])
+def test_keywords_must_be_a_list_of_words(project, keywords):
+    write_catalog(project, f"briefs:\n  ok: {{keywords: {keywords}}}\n")
+    with pytest.raises(CatalogError, match="keywords must be a list of words"):
+        catalog.load(project / "notebooks" / "catalog.yml")
+
+
+@pytest.mark.parametrize("editions", ["[a, b]", "{a: 1}", "{a: [1]}"])
+def test_editions_must_map_names_to_parameters(project, editions):
+    write_catalog(project, f"briefs:\n  ok: {{editions: {editions}}}\n")
+    with pytest.raises(CatalogError, match="editions must map a name to parameters"):
+        catalog.load(project / "notebooks" / "catalog.yml")
+
+
+def test_check_formats_accepts_a_list_or_tuple_of_known_formats():
+    assert catalog.check_formats(["pdf", "html"], "here") == ("pdf", "html")
+    assert catalog.check_formats(("html",), "here") == ("html",)
+    for bad in ("html", [], ["html", "docx"], None, {"html": 1}):
+        with pytest.raises(CatalogError, match=r"^here: formats must be a list of html, pdf, not "):
+            catalog.check_formats(bad, "here")
+
+
+def test_format_override_and_overrides_apply_to_every_chosen_brief(project):
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    editions = catalog.editions(briefs, overrides={"as_of": "2024-06-30", "top": "2"}, formats=("pdf",))
+    assert [(e.slug, e.name, e.as_of, e.formats, e.parameters["top"]) for e in editions] == [
+        ("ok", "current", "2024-06-30", ("pdf",), 2), ("polls_only", "current", "2024-06-30", ("pdf",), 2)]
+    assert [e.slug for e in catalog.editions(briefs, ("polls_only",))] == ["polls_only"]
+
+
+def test_an_override_on_a_brief_without_a_current_edition_starts_from_the_defaults(project):
+    write_catalog(project, "briefs:\n  ok: {editions: {early: {as_of: '2024-12-31', top: 2}}}\n")
+    [edition] = catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"), overrides={"as_of": "2024-06-30"})
+    assert (edition.name, edition.as_of, edition.parameters["top"]) == ("current", "2024-06-30", 5)
+
+
+def test_a_notebook_without_as_of_is_refused(project):
+    nb = json.loads((project / "notebooks" / "ok.ipynb").read_text())
+    source = "".join(nb["cells"][1]["source"])
+    nb["cells"][1]["source"] = "\n".join(line for line in source.splitlines() if not line.startswith("as_of"))
+    (project / "notebooks" / "no_as_of.ipynb").write_text(json.dumps(nb))
+    write_catalog(project, "briefs:\n  no_as_of: {}\n")
+    with pytest.raises(CatalogError, match="no_as_of.ipynb: declares no 'as_of' parameter"):
+        catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"))
+
+
+def test_two_editions_on_one_folder_are_named(project):
+    write_catalog(project, "briefs:\n  ok: {editions: {current: {}, again: {as_of: '2025-04-30'}}}\n")
+    with pytest.raises(CatalogError, match=r"editions 'current' and 'again' of ok both publish to ok/2025-04-30"):
+        catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"))
+
+
+def test_a_missing_catalog_file_is_a_catalog_error(tmp_path):
+    with pytest.raises(CatalogError, match="catalog.yml"):
+        catalog.load(tmp_path / "catalog.yml")
+    (tmp_path / "catalog.yml").write_text("")
+    with pytest.raises(CatalogError, match="needs a 'briefs:' mapping"):
+        catalog.load(tmp_path / "catalog.yml")
+
+
+def test_refusals_say_where_the_problem_is(project):
+    path = project / "notebooks" / "catalog.yml"
+    cases = [("formats: [doc]\nbriefs:\n  ok: {}\n", f"{path}: formats: formats must be a list of html, pdf, not ['doc']"),
+             ("briefs:\n  ok: {formats: doc}\n", f"{path}: brief 'ok': formats must be a list of html, pdf, not 'doc'"),
+             ("briefs:\n  a/b: {}\n", f"{path}: brief 'a/b': a brief's name is its folder in briefs/: "
+                                      "letters, digits, '-' and '_' only")]
+    for text, message in cases:
+        write_catalog(project, text)
+        with pytest.raises(CatalogError) as info:
+            catalog.load(path)
+        assert str(info.value) == message
+    briefs = catalog.load(FIXTURE_CATALOG)
+    with pytest.raises(CatalogError) as info:
+        catalog.editions(briefs, ("nope", "ok"))
+    assert str(info.value) == "unknown brief(s) ['nope']; known: ok, polls_only"
+    with pytest.raises(CatalogError) as info:
+        catalog.editions(briefs, formats=("docx",))
+    assert str(info.value) == "--format: formats must be a list of html, pdf, not ('docx',)"
+
+
+def test_overrides_start_from_the_current_editions_parameters_and_keep_keywords(project):
+    write_catalog(project, "briefs:\n  ok: {keywords: [DPRK, troops], editions: {current: {top: 3}, early: {top: 4}}}\n")
+    [edition] = catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"), overrides={"as_of": "2024-06-30"})
+    assert (edition.name, edition.parameters["top"], edition.keywords) == ("current", 3, ("DPRK", "troops"))

@@ -127,7 +127,8 @@ def test_html_has_edition_line_after_marking(executed_html):
 
 @pytest.mark.parametrize(
     ("marking", "css_class"),
-    [("TLP:AMBER+STRICT", "marking-amber-strict"), ("TLP:RED", "marking-red")],
+    [("TLP:CLEAR", "marking-clear"), ("TLP:GREEN", "marking-green"), ("TLP:AMBER", "marking-amber"),
+     ("TLP:AMBER+STRICT", "marking-amber-strict"), ("TLP:RED", "marking-red")],
 )
 def test_marking_gets_its_colour_class(marking, css_class):
     html = to_html(notebook(new_markdown_cell("# T"), marking=marking))
@@ -268,7 +269,11 @@ def test_conflicting_markings_are_refused():
 def test_invalid_marking_rejected():
     with pytest.raises(ValueError, match=r"TLP:WHITE"):
         to_html(notebook(new_markdown_cell("# T"), marking="TLP:WHITE"))
-    assert "TLP:AMBER+STRICT" in MARKINGS
+    # TLP 2.0 (FIRST, 2022) has exactly these five labels; TLP:WHITE was 1.0's name for CLEAR.
+    assert sorted(MARKINGS) == ["TLP:AMBER", "TLP:AMBER+STRICT", "TLP:CLEAR", "TLP:GREEN", "TLP:RED"]
+    for old_or_wrong in ("TLP:AMBER-STRICT", "tlp:clear", "TLP:CLEAR ", ""):
+        with pytest.raises(ValueError):
+            to_html(notebook(new_markdown_cell("# T"), marking=old_or_wrong))
 
 
 @pytest.mark.parametrize(

@@ -218,3 +218,124 @@ def test_a_real_browser_loads_the_brief_offline(hostile_project, page):
         assert body.lstrip().startswith("TLP:CLEAR")
         assert len(images) >= 3 and all(width > 0 and alt for width, alt in images)
         assert "<script>alert(1)</script>" in body
+
+
+# -- kill -9 inside a build and inside publish() -----------------------------------
+
+def _env(project: Path) -> dict:
+    return {**os.environ, "BRIEFING_DATA": str(project / "data")}
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"the run ended (exit {proc.returncode}) before reaching the point to kill it at: "
+                        f"{proc.stderr.read() if proc.stderr else ''}")
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"never reached {path.name}")
+        time.sleep(0.02)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        stream and stream.close()
+
+
+def _assert_whole(briefs: Path, before: dict[Path, bytes]) -> dict[Path, bytes]:
+    after = _snapshot(briefs)
+    assert set(after) == set(before), "no file lost, no partial or temporary file beside the published ones"
+    assert all(_complete(p) for p in after)
+    return after
+
+
+def test_kill_9_during_a_build_leaves_every_published_edition_unchanged(project, tmp_path):
+    started = tmp_path / "slow-cell-started"
+    nb = json.loads((project / "notebooks" / "ok.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "slowcell", "metadata": {}, "outputs": [],
+                        "source": f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(300)"})
+    write_catalog(project, "formats: [html]\nbriefs:\n  ok: {editions: {current: {}, early: {as_of: '2024-12-31'}}}\n"
+                           "  polls_only: {}\n")
+    render(project, jobs=1)
+    before = _snapshot(project / "briefs")
+    assert len({p.parent for p in before}) == 3
+    (project / "notebooks" / "ok.ipynb").write_text(json.dumps(nb))
+    proc = subprocess.Popen([*CLI, "render", "--jobs", "1"], cwd=project, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True, start_new_session=True, env=_env(project))
+    _wait_for(started, proc)  # the kernel is inside the slow cell of the first edition
+    _kill(proc)
+    after = _assert_whole(project / "briefs", before)
+    assert after == before, "a build in progress never touches briefs/ outside its staging folder"
+    assert json.loads((project / "briefs" / "_runs" / "latest.json").read_text())["status"] == "ok", \
+        "the killed run wrote no report"
+    nb["cells"].pop()
+    (project / "notebooks" / "ok.ipynb").write_text(json.dumps(nb))
+    again = subprocess.run([*CLI, "render"], cwd=project, capture_output=True, text=True, env=_env(project))
+    assert again.returncode == 0, again.stderr
+    assert "0 rendered, 3 unchanged" in again.stdout, "the interrupted run changed no record"
+    assert not (project / "briefs" / ".staging").exists() or not any((project / "briefs" / ".staging").iterdir())
+
+
+# Runs the real CLI with publish.os.replace pausing before the second file of the
+# first edition it publishes (after the first is already in place), so a kill
+# lands inside publish() itself.
+_PAUSE_IN_PUBLISH = """
+import os, sys, time
+from pathlib import Path
+from briefing import publish
+from briefing.cli import main
+
+marker = Path(sys.argv[1])
+renames = []
+
+class PausingOs:
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    def replace(self, src, dst):
+        if not Path(dst).name.startswith("."):
+            renames.append(dst)
+            if len(renames) == 2:
+                marker.write_text(str(dst))
+                time.sleep(300)
+        return os.replace(src, dst)
+
+publish.os = PausingOs()
+main(sys.argv[2:])
+"""
+
+
+def test_kill_9_inside_publish_leaves_whole_files_and_no_record_claiming_the_new_edition(project, tmp_path):
+    write_catalog(project, "formats: [html]\nbriefs:\n  ok: {editions: {current: {}, early: {as_of: '2024-12-31'}}}\n"
+                           "  polls_only: {}\n")
+    render(project, jobs=1)
+    briefs = project / "briefs"
+    before = _snapshot(briefs)
+    records = {p: json.loads(p.read_text()) for p in briefs.glob("*/*/edition.json")}
+    assert len(records) == 3
+    events = project / "data" / "events.csv"  # every edition of "ok" reads it: each must change
+    events.write_text(events.read_text().replace("NIS reports troops sent to Russia.", "NIS reports troops sent."))
+    paused = tmp_path / "paused"
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSE_IN_PUBLISH, str(paused), "render", "--jobs", "1"],
+                            cwd=project, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            start_new_session=True, env=_env(project))
+    _wait_for(paused, proc)
+    _kill(proc)
+    after = _assert_whole(briefs, before)
+    folder = Path(paused.read_text()).parent
+    changed = {p for p in after if after[p] != before[p]}
+    assert len(changed) == 1 and next(iter(changed)).parent == folder, \
+        "only the first file of the edition being published was replaced"
+    assert json.loads((folder / "edition.json").read_text()) == records[folder / "edition.json"], \
+        "the record still describes the old edition, so the half-moved one is not taken as current"
+    again = subprocess.run([*CLI, "render", "--jobs", "1"], cwd=project, capture_output=True, text=True,
+                           env=_env(project))
+    assert again.returncode == 0, again.stderr
+    slug, as_of = folder.parts[-2:]
+    assert f"ok  {slug}@{as_of}" in again.stderr, "the next run re-renders the half-published edition"
+    final = _snapshot(briefs)
+    assert all(final[p] != before[p] for p in final if p.parent == folder and p.suffix in {".html", ".json"})
+    assert "NIS reports troops sent." in (folder / f"{slug}.html").read_text()

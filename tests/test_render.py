@@ -95,8 +95,9 @@ def test_as_of_override_compares_with_the_latest_earlier_edition(project):
 def test_a_failing_brief_keeps_its_last_good_edition_and_spares_the_others(project, notebook, ename, cell):
     write_catalog(project, "formats: [html]\nbriefs:\n  flaky: {notebook: ok.ipynb}\n  polls_only: {}\n")
     render(project, jobs=2)
-    published = project / "briefs" / "flaky" / "2025-04-30" / "flaky.html"
-    before = published.read_bytes()
+    published = project / "briefs" / "flaky" / "2025-04-30"
+    before = {p.name: p.read_bytes() for p in published.iterdir()}
+    assert {"flaky.html", "flaky.ipynb", "edition.json"} <= set(before)
     write_catalog(project, f"formats: [html]\nbriefs:\n  flaky: {{notebook: {notebook}.ipynb}}\n  polls_only: {{}}\n")
     polls = project / "data" / "polls.csv"
     polls.write_text(polls.read_text().replace(",66,exact,", ",67,exact,"))
@@ -106,11 +107,16 @@ def test_a_failing_brief_keeps_its_last_good_edition_and_spares_the_others(proje
     assert failed["status"] == "failed"
     assert failed["error"]["ename"] == ename and failed["error"]["cell"] == cell
     assert failed["error"]["notebook"] == f"{notebook}.ipynb"
-    assert (project / "briefs" / failed["error"]["kept"][0]).is_file()
-    assert published.read_bytes() == before
+    assert failed["error"]["kept"] == ["_failed/flaky/2025-04-30/flaky.ipynb"]
+    kept = json.loads((project / "briefs" / failed["error"]["kept"][0]).read_text())
+    title = "".join(json.loads((project / "notebooks" / f"{notebook}.ipynb").read_text())["cells"][0]["source"])
+    assert title in ["".join(c["source"]) for c in kept["cells"]], "the failed run's own notebook is kept"
+    assert {p.name: p.read_bytes() for p in published.iterdir()} == before, "every published file is untouched"
     assert statuses(report)["polls_only@2025-04-30"] == "revised"
     runs = (project / "briefs" / "_runs" / "index.html").read_text()
-    assert '<td class="status-failed">failed</td>' in runs and ename in runs
+    assert '<td class="status-failed">failed</td>' in runs
+    assert f"{notebook}.ipynb, cell {cell}: <code>{ename}: " in runs
+    assert 'href="../_failed/flaky/2025-04-30/flaky.ipynb"' in runs
     assert ename not in (project / "briefs" / "index.html").read_text(), "run status is for operators only"
 
 

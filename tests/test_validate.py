@@ -125,3 +125,138 @@ def test_a_broken_descriptor_is_one_problem_not_a_traceback(data_copy):
 def test_relative_data_path_works(data_copy, monkeypatch):
     monkeypatch.chdir(data_copy.parent)
     assert validate("data") == []
+
+
+def set_cells(data, table, row, **values):
+    """Set cells of data row ``row`` (the header is row 1) of ``table``.csv."""
+    import csv
+    import io
+
+    path = data / f"{table}.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    rows[row - 2].update(values)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return data
+
+
+@pytest.mark.parametrize(("table", "row", "values", "column", "value", "rule"), [
+    ("claims", 3, {"value_high": "14000"}, "value_best", "15000", "value_best > value_high (14000)"),
+    ("claims", 3, {"value_best": "10000"}, "value_low", "11000", "value_low > value_best (10000)"),
+    ("claims", 3, {"value_best": "", "value_high": "10000"}, "value_low", "11000", "value_low > value_high (10000)"),
+    ("claims", 2, {"value_best": ""}, "value_best", "", "a claim needs at least one of"),
+    ("events", 2, {"date_end": "2024-10-17"}, "date_end", "2024-10-17", "before date_start (2024-10-18)"),
+    ("polls", 2, {"fieldwork_end": "2024-09-30"}, "fieldwork_end", "2024-09-30", "before fieldwork_start (2024-10-01)"),
+    ("sanctions", 2, {"effective": "2024-10-17"}, "effective", "2024-10-17", "before announced (2024-10-18)"),
+    ("events", 3, {"reported_on": "2025-04-27", "date_start": "2025-04-27"}, "reported_on", "2025-04-27",
+     "reported before its earliest cited source was published"),
+])
+def test_ranges_and_date_order_are_checked_per_row(data_copy, table, row, values, column, value, rule):
+    problems = validate(set_cells(data_copy, table, row, **values))
+    assert [(p.file, p.row, p.column, p.value) for p in problems if rule in p.rule] == [
+        (f"{table}.csv", row, column, value)], [str(p) for p in problems]
+
+
+@pytest.mark.parametrize(("table", "row", "values"), [
+    ("claims", 3, {"value_low": "15000", "value_best": "15000", "value_high": "15000"}),
+    ("claims", 3, {"value_low": "", "value_best": "", "value_high": "15000"}),
+    ("claims", 3, {"value_best": "", "value_low": "15000", "value_high": "15000"}),
+    ("events", 2, {"date_end": "2024-10-18"}),
+    ("polls", 2, {"fieldwork_end": "2024-10-01"}),
+    ("sanctions", 2, {"effective": "2024-10-18"}),
+    ("events", 3, {"reported_on": "2025-04-28"}),
+])
+def test_equal_bounds_and_same_day_dates_are_valid(data_copy, table, row, values):
+    assert validate(set_cells(data_copy, table, row, **values)) == []
+
+
+@pytest.mark.parametrize("value", ["2024-1-1", "2024-10-1", "20241018", "2024-10-18T00:00"])
+def test_a_date_must_be_written_yyyy_mm_dd(data_copy, value):
+    problems = validate(set_cells(data_copy, "events", 2, date_start=value))
+    assert [(p.row, p.column, p.value, p.rule) for p in problems if p.column == "date_start"] == [
+        (2, "date_start", value, "not a date YYYY-MM-DD")]
+
+
+@pytest.mark.parametrize(("table", "column", "value", "rule"), [
+    ("claims", "value_best", "١٢٠٠٠", "not a number"),
+    ("claims", "value_best", "12 000", "not a number"),
+    ("sanctions", "individuals", "٢", "not a whole number"),
+    ("sanctions", "individuals", "2.0", "not a whole number"),
+])
+def test_numbers_must_be_written_in_ascii_digits(data_copy, table, column, value, rule):
+    problems = validate(set_cells(data_copy, table, 2, **{column: value}))
+    assert [(p.row, p.column, p.value, p.rule) for p in problems if p.column == column and p.rule.startswith("not a")] \
+        == [(2, column, value, rule)]
+
+
+def test_problems_are_listed_by_file_row_column_rule_file_level_first():
+    from briefing.errors import Problem
+
+    expected = [Problem("a.csv", None, "zz", None, "file-level"), Problem("a.csv", 1, "c", None, "y"),
+                Problem("a.csv", 1, "c", None, "z"), Problem("a.csv", 3, None, None, "row-level"),
+                Problem("a.csv", 3, "Amount", "1", "a rule"), Problem("b.csv", 2, "x", "v", "r")]
+    error = DataValidationError(expected[::-1])
+    assert error.problems == expected
+    assert str(error) == "6 problem(s) in the shared data:\n" + "\n".join(str(p) for p in expected)
+    assert error.exit_code == 2
+
+
+def test_a_problem_prints_as_file_row_column_value_rule():
+    from briefing.errors import Problem
+
+    assert str(Problem("a.csv", 3, "col", "v'1", "bad")) == "a.csv:3: col: \"v'1\": bad"
+    assert str(Problem("a.csv", None, None, None, "gone")) == "a.csv:: -: -: gone"
+    assert str(Problem("a.csv", 1, None, "", "empty")) == "a.csv:1: -: '': empty"
+
+
+@pytest.mark.parametrize(("table", "row", "values", "expected"), [
+    ("events", 2, {"event_type": "invasion"}, ["events.csv:2: event_type: 'invasion': not one of: summit, visit, "
+     "agreement_signed, agreement_in_force, ratification, exercise, deployment, combat, arms_transfer, "
+     "missile_launch, satellite_launch, statement, policy_measure, sanctions, export_control, trade_measure, "
+     "un_action, election, inauguration, appointment, impeachment, incident, poll"]),
+    ("sources", 2, {"language": "eng"}, ["sources.csv:2: language: 'eng': does not match pattern [a-z]{2}"]),
+    ("events", 2, {"summary": "x" * 301}, [f"events.csv:2: summary: '{'x' * 301}': longer than 300 characters"]),
+    ("events", 2, {"summary": ""}, ["events.csv:2: summary: '': required value is empty"]),
+    ("events", 2, {"date_start": "2024-10-32"}, ["events.csv:2: date_start: '2024-10-32': not a date YYYY-MM-DD"]),
+    ("claims", 2, {"value_best": "-5"}, ["claims.csv:2: value_best: '-5': below minimum 0"]),
+    ("claims", 3, {"value_best": "many"}, ["claims.csv:3: value_best: 'many': not a number"]),
+    ("polls", 2, {"value_percent": "101"}, ["polls.csv:2: value_percent: '101': above maximum 100"]),
+    ("polls", 2, {"sample_size": "1.5"}, ["polls.csv:2: sample_size: '1.5': not a whole number"]),
+    ("events", 3, {"event_id": "ev_20241018_troops"},
+     ["events.csv:3: event_id: 'ev_20241018_troops': duplicate key (the same as in the row at position 2)"]),
+    ("indicators", 2, {"indicator_id": "nope"},
+     ["indicators.csv:2: indicator_id: 'nope': unknown key: not in indicator_meta.indicator_id"]),
+    ("claims", 3, {"supersedes": "cl_nope"}, ["claims.csv:3: supersedes: 'cl_nope': unknown key: not in claims.claim_id"]),
+    ("crosscheck", 2, {"matched_ids": "ev_nope"},
+     ["crosscheck.csv:2: matched_ids: 'ev_nope': unknown id (not an event, claim, flow, measure, poll or indicator)"]),
+])
+def test_each_rule_has_its_own_exact_message(data_copy, table, row, values, expected):
+    assert [str(p) for p in validate(set_cells(data_copy, table, row, **values))] == expected
+
+
+def test_a_row_with_too_many_or_too_few_cells_is_reported_at_its_row(data_copy):
+    polls = data_copy / "polls.csv"
+    header, row = polls.read_text().splitlines()
+    polls.write_text(f"{header}\n{row},extra\n{row.rsplit(',', 3)[0].replace('po_2024', 'po_2025')}\n")
+    assert [str(p) for p in validate(data_copy)] == [
+        "polls.csv:2: -: 'extra': extra cell", "polls.csv:3: note: '': missing cell",
+        "polls.csv:3: reported_on: '': missing cell", "polls.csv:3: reported_on: '': required value is empty",
+        "polls.csv:3: source_ids: '': missing cell", "polls.csv:3: source_ids: '': required value is empty"]
+
+
+def test_a_missing_data_folder_is_one_problem(tmp_path):
+    with pytest.raises(DataValidationError) as info:
+        check(tmp_path / "nowhere")
+    assert [str(p) for p in info.value.problems] == [f"{tmp_path / 'nowhere'}:: -: -: data folder not found"]
+
+
+def test_check_remembers_a_clean_result_and_never_a_stale_one(data_copy):
+    check(data_copy)
+    check(data_copy)  # from the cache
+    events = data_copy / "events.csv"
+    events.write_text(events.read_text().replace("2024-10-18,,day", "2024-10-32,,day", 1))
+    with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
+        check(data_copy)

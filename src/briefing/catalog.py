@@ -19,6 +19,7 @@ catalog is loaded, so a typo fails the whole run before any kernel starts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from .edition import Edition
 from .errors import CatalogError
 from .formats import FORMATS
 from .scaffold import placeholders, theme_module
+
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,14 @@ def load(path: Path) -> list[Brief]:
             raise CatalogError(f"{path}: brief {slug!r}: expected a mapping (notebook, editions, formats)")
         unknown = set(entry) - {"notebook", "editions", "formats", "keywords", "draft"}
         if unknown:
-            raise CatalogError(f"{path}: brief {slug!r}: unknown key(s) {sorted(unknown)}")
-        notebook = path.parent / entry.get("notebook", f"{slug}.ipynb")
+            raise CatalogError(f"{path}: brief {slug!r}: unknown key(s) {sorted(map(str, unknown))}")
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+            raise CatalogError(f"{path}: brief {slug!r}: a brief's name is its folder in briefs/: "
+                               "letters, digits, '-' and '_' only")
+        notebook = entry.get("notebook", f"{slug}.ipynb")
+        if not isinstance(notebook, str) or not notebook.endswith(".ipynb"):
+            raise CatalogError(f"{path}: brief {slug!r}: notebook must be a file name ending .ipynb, not {notebook!r}")
+        notebook = path.parent / notebook
         if not notebook.is_file():
             raise CatalogError(f"{path}: brief {slug!r}: notebook {notebook.name} not found")
         editions = entry.get("editions") or {"current": {}}

@@ -42,6 +42,11 @@ _FACT_DATE = {"events": "date_start", "claims": "claim_date", "flows": "first_re
 # Event types that may be public before date_start: the announcement of a plan.
 _ANNOUNCEMENT_TYPES = {"announcement"}
 
+# Type -> (the only accepted spelling, rule): ASCII digits, dates YYYY-MM-DD.
+_FORMS = {"date": (re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII), "not a date YYYY-MM-DD"),
+          "number": (re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|NaN|-?INF", re.ASCII), "not a number"),
+          "integer": (re.compile(r"[+-]?\d+", re.ASCII), "not a whole number")}
+
 # Tables whose ids a crosscheck row may point at.
 _ID_COLUMNS = {"events": "event_id", "claims": "claim_id", "flows": "flow_id",
                "sanctions": "measure_id", "polls": "poll_id", "indicator_meta": "indicator_id"}
@@ -68,6 +73,7 @@ def validate(root: Path | None = None) -> list[Problem]:
             tables[resource["name"]] = _rows(text)
     problems += _frictionless(root, broken={r["name"] for r in package["resources"]} - set(tables))
     problems += _cross_table(package, tables)
+    problems += _lexical_forms(package, tables)
     if not problems:  # the register's placeholders are resolved on the data: only on valid data
         problems += validate_register(root)
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
@@ -217,7 +223,7 @@ def _from_frictionless(path, fields, package, name, error) -> Problem:
         column = key or column
         value = error.cells[fields.index(key)] if key in fields and error.cells else value
         table, _, target = error.note.split("lookup table ")[-1].replace('"', "").partition(" as ")
-        rule = f"unknown key: not in {table}.{target}"
+        rule = f"unknown key: not in {table or name}.{target}"  # "" is the table itself
     else:
         rule = f"{error.title.lower()}: {error.note}".rstrip(": ")
     return Problem(path, row, column, value, rule)
@@ -306,4 +312,20 @@ def _cross_table(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> li
         for mid in split_ids(row.get("matched_ids")):
             if mid not in known_ids:
                 add("crosscheck", number, "matched_ids", mid, "unknown id (not an event, claim, flow, measure, poll or indicator)")
+    return problems
+
+
+def _lexical_forms(package: dict, tables: dict[str, list[tuple[int, dict]]]) -> list[Problem]:
+    # Frictionless parses with strptime and float(), which also take 2024-1-1 and Arabic-Indic
+    # digits; the loaders and the rules above need the plain forms.  Same messages as
+    # Frictionless's own, so a value both reject is reported once.
+    problems = []
+    for resource in package["resources"]:
+        typed = [(f["name"], f.get("type")) for f in resource["schema"]["fields"] if f.get("type") in _FORMS]
+        for number, row in tables.get(resource["name"], []):
+            for name, kind in typed:
+                value = row.get(name)
+                pattern, rule = _FORMS[kind]
+                if value and (not pattern.fullmatch(value) or (kind == "date" and _date(value) is None)):
+                    problems.append(Problem(resource["path"], number, name, value, rule))
     return problems
