@@ -10,7 +10,6 @@ import pytest
 
 from briefing import cache, catalog
 from briefing.render import render
-
 from conftest import FIXTURES
 
 

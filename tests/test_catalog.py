@@ -8,7 +8,6 @@ import pytest
 
 from briefing import catalog
 from briefing.errors import CatalogError, ParameterError
-
 from conftest import FIXTURES, write_catalog
 
 FIXTURE_CATALOG = FIXTURES / "project" / "notebooks" / "catalog.yml"

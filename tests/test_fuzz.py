@@ -29,13 +29,13 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, note, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
 
 from briefing import catalog, params
 from briefing.cli import main
-from briefing.errors import BriefingError, Problem, UsageError
+from briefing.errors import Problem, UsageError
 from briefing.validate import validate
-
 from conftest import FIXTURES, ROOT
 
 DESCRIPTOR = json.loads((ROOT / "data" / "datapackage.json").read_text())

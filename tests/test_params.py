@@ -148,7 +148,7 @@ def test_declared_keeps_a_non_literal_default_as_text_and_the_help():
     assert params["top"].help == "rows to show"
 
 
-def _variant(tmp_path, edit) -> "Path":
+def _variant(tmp_path, edit):
     """A copy of ok.ipynb whose parameters cell is ``edit(lines)``."""
     import json
 

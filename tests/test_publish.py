@@ -179,7 +179,7 @@ def test_index_content_security_policy_blocks_everything_but_inline_style_and_da
 
 def test_write_atomic_writes_text_as_utf8_and_bytes_as_given(tmp_path):
     publish.write_atomic(tmp_path / "deep" / "er" / "a.txt", "북한 — ünïcode")
-    assert (tmp_path / "deep" / "er" / "a.txt").read_bytes() == "북한 — ünïcode".encode("utf-8")
+    assert (tmp_path / "deep" / "er" / "a.txt").read_bytes() == "북한 — ünïcode".encode()
     publish.write_atomic(tmp_path / "b.bin", b"\x00\xff")
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\xff"
 
