@@ -84,10 +84,11 @@ def test_upgrading_a_library_that_shapes_a_brief_changes_the_environment_fingerp
 def test_upgrading_the_package_or_a_library_rerenders_every_edition(project, monkeypatch):
     render(project, jobs=2)
     monkeypatch.setattr(cache, "package_fingerprint", lambda: "another package version")
-    assert set(statuses(render(project, jobs=2)).values()) == {"ok"}
+    assert set(statuses(render(project, jobs=2)).values()) == {"held"}, "published editions are never replaced"
+    assert set(statuses(render(project, jobs=2, revise=True)).values()) == {"revised"}
     assert set(statuses(render(project, jobs=2)).values()) == {"cached"}
     monkeypatch.setattr(cache, "environment_fingerprint", lambda: "pandas=99.0")
-    assert set(statuses(render(project, jobs=2)).values()) == {"ok"}
+    assert set(statuses(render(project, jobs=2, revise=True)).values()) == {"revised"}
 
 
 def _edit_cell(path: Path, index: int, **changes):
@@ -129,8 +130,8 @@ def test_outputs_and_execution_counts_are_not_part_of_the_notebook_fingerprint(t
 def test_editing_prose_in_a_notebook_rerenders_its_brief(project):
     render(project, jobs=2)
     _edit_cell(project / "notebooks" / "polls_only.ipynb", 0, source="# Polls, revised")
-    assert statuses(render(project, jobs=2)) == {
-        "ok@2025-04-30": "cached", "ok@2024-12-31": "cached", "polls_only@2025-04-30": "ok"}
+    assert statuses(render(project, jobs=2, revise=True)) == {
+        "ok@2025-04-30": "cached", "ok@2024-12-31": "cached", "polls_only@2025-04-30": "revised"}
 
 
 def test_a_record_of_another_key_a_failed_run_or_a_missing_file_is_not_current(project, edition):
