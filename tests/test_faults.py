@@ -261,9 +261,9 @@ def test_kill_9_during_a_build_leaves_every_published_edition_unchanged(project,
                            "  polls_only: {}\n")
     render(project, jobs=1)
     before = _snapshot(project / "briefs")
-    assert len({p.parent for p in before}) == 3
+    assert len({p.parent for p in before if p.name == "edition.json"}) == 3
     (project / "notebooks" / "ok.ipynb").write_text(json.dumps(nb))
-    proc = subprocess.Popen([*CLI, "render", "--jobs", "1"], cwd=project, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([*CLI, "render", "--revise", "--jobs", "1"], cwd=project, stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True, start_new_session=True, env=_env(project))
     _wait_for(started, proc)  # the kernel is inside the slow cell of the first edition
     _kill(proc)
@@ -314,28 +314,28 @@ def test_kill_9_inside_publish_leaves_whole_files_and_no_record_claiming_the_new
     render(project, jobs=1)
     briefs = project / "briefs"
     before = _snapshot(briefs)
-    records = {p: json.loads(p.read_text()) for p in briefs.glob("*/*/edition.json")}
+    addresses = sorted(p for p in briefs.glob("*/*") if p.is_symlink())
+    records = {a: json.loads((a / "edition.json").read_text()) for a in addresses}
     assert len(records) == 3
     events = project / "data" / "events.csv"  # every edition of "ok" reads it: each must change
     events.write_text(events.read_text().replace("NIS reports troops sent to Russia.", "NIS reports troops sent."))
     paused = tmp_path / "paused"
-    proc = subprocess.Popen([sys.executable, "-c", _PAUSE_IN_PUBLISH, str(paused), "render", "--jobs", "1"],
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSE_IN_PUBLISH, str(paused), "render", "--revise", "--jobs", "1"],
                             cwd=project, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             start_new_session=True, env=_env(project))
     _wait_for(paused, proc)
     _kill(proc)
-    after = _assert_whole(briefs, before)
-    folder = Path(paused.read_text()).parent
-    changed = {p for p in after if after[p] != before[p]}
-    assert len(changed) == 1 and next(iter(changed)).parent == folder, \
-        "only the first file of the edition being published was replaced"
-    assert json.loads((folder / "edition.json").read_text()) == records[folder / "edition.json"], \
-        "the record still describes the old edition, so the half-moved one is not taken as current"
-    again = subprocess.run([*CLI, "render", "--jobs", "1"], cwd=project, capture_output=True, text=True,
+    after = _snapshot(briefs)
+    assert all(after.get(p) == data for p, data in before.items()), "no published byte changed or went missing"
+    build = Path(paused.read_text()).parent  # the half-written revision the kill interrupted
+    assert build.name.endswith(".r2") and all(p.parent == build for p in set(after) - set(before))
+    assert {a: json.loads((a / "edition.json").read_text()) for a in addresses} == records, \
+        "every address still shows its published build, record and all"
+    again = subprocess.run([*CLI, "render", "--revise", "--jobs", "1"], cwd=project, capture_output=True, text=True,
                            env=_env(project))
     assert again.returncode == 0, again.stderr
-    slug, as_of = folder.parts[-2:]
-    assert f"ok  {slug}@{as_of}" in again.stderr, "the next run re-renders the half-published edition"
-    final = _snapshot(briefs)
-    assert all(final[p] != before[p] for p in final if p.parent == folder and p.suffix in {".html", ".json"})
-    assert "NIS reports troops sent." in (folder / f"{slug}.html").read_text()
+    address = build.with_name(build.name.removesuffix(".r2"))
+    slug, as_of = address.parts[-2:]
+    assert f"revised  {slug}@{as_of}" in again.stderr, "the next run publishes the revision the kill interrupted"
+    assert os.readlink(address) == build.name and "NIS reports troops sent." in (address / f"{slug}.html").read_text()
+    assert all(_snapshot(briefs).get(p) == data for p, data in before.items()), "r1 stays as it was"

@@ -119,17 +119,19 @@ def test_every_tlp_2_label_is_accepted_and_dates_come_back_iso():
         "2024-06-30", "2023-01-01", "2024-03-31")
 
 
-def test_as_of_today_and_previous_edition_on_as_of_are_allowed():
+def test_as_of_today_is_allowed_and_a_previous_edition_must_come_before_as_of():
     from datetime import date
 
     today = date.today().isoformat()
     assert resolve(OK, {"as_of": today})["as_of"] == today
-    assert resolve(OK, {"as_of": "2024-06-30", "previous_edition": "2024-06-30"})["previous_edition"] == "2024-06-30"
+    assert resolve(OK, {"as_of": "2024-06-30", "previous_edition": "2024-06-29"})["previous_edition"] == "2024-06-29"
+    with pytest.raises(ParameterError, match="'previous_edition': 2024-06-30 is not before as_of"):
+        resolve(OK, {"as_of": "2024-06-30", "previous_edition": "2024-06-30"})
 
 
-def test_a_default_previous_edition_after_as_of_falls_back_to_as_of_when_since_is_later():
-    resolved = resolve(OK, {"as_of": "2023-06-30", "since": "2024-01-01"})
-    assert resolved["previous_edition"] == "2023-06-30"
+def test_a_given_since_after_as_of_is_refused_never_moved():
+    with pytest.raises(ParameterError, match="'since': 2024-01-01 is after as_of"):
+        resolve(OK, {"as_of": "2023-06-30", "since": "2024-01-01"})
 
 
 def test_a_file_that_is_not_a_notebook_is_a_usage_error(tmp_path):
@@ -169,7 +171,7 @@ def _variant(tmp_path, edit):
                                "TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED)"),
     ({"as_of": "2999-01-01"}, "ok.ipynb: parameter 'as_of': 2999-01-01 is in the future"),
     ({"as_of": "2024-06-30", "previous_edition": "2024-07-01"},
-     "ok.ipynb: parameter 'previous_edition': 2024-07-01 is after as_of (2024-06-30)"),
+     "ok.ipynb: parameter 'previous_edition': 2024-07-01 is not before as_of (2024-06-30)"),
 ])
 def test_refusals_name_the_notebook_and_the_parameter(values, message):
     with pytest.raises(ParameterError) as info:
@@ -198,6 +200,6 @@ def test_a_default_that_is_not_a_literal_is_kept_as_its_source_text(tmp_path):
     assert declared(nb)["label"].help == "computed"
 
 
-def test_without_since_a_default_previous_edition_after_as_of_falls_back_to_as_of(tmp_path):
+def test_without_since_a_default_previous_edition_after_as_of_is_left_to_follow_as_of(tmp_path):
     nb = _variant(tmp_path, lambda lines: [line for line in lines if not line.startswith("since")])
-    assert resolve(nb, {"as_of": "2024-06-30"})["previous_edition"] == "2024-06-30"
+    assert resolve(nb, {"as_of": "2024-06-30"})["previous_edition"] == ""

@@ -152,7 +152,7 @@ def set_cells(data, table, row, **values):
     ("polls", 2, {"fieldwork_end": "2024-09-30"}, "fieldwork_end", "2024-09-30", "before fieldwork_start (2024-10-01)"),
     ("sanctions", 2, {"effective": "2024-10-17"}, "effective", "2024-10-17", "before announced (2024-10-18)"),
     ("events", 3, {"reported_on": "2025-04-27", "date_start": "2025-04-27"}, "reported_on", "2025-04-27",
-     "reported before its earliest cited source was published"),
+     "reported before its cited source kcna_b was published"),
 ])
 def test_ranges_and_date_order_are_checked_per_row(data_copy, table, row, values, column, value, rule):
     problems = validate(set_cells(data_copy, table, row, **values))
@@ -216,7 +216,7 @@ def test_a_problem_prints_as_file_row_column_value_rule():
     ("events", 2, {"event_type": "invasion"}, ["events.csv:2: event_type: 'invasion': not one of: summit, visit, "
      "agreement_signed, agreement_in_force, ratification, exercise, deployment, combat, arms_transfer, "
      "missile_launch, satellite_launch, statement, policy_measure, sanctions, export_control, trade_measure, "
-     "un_action, election, inauguration, appointment, impeachment, incident, poll"]),
+     "un_action, election, inauguration, appointment, impeachment, incident, poll, announcement"]),
     ("sources", 2, {"language": "eng"}, ["sources.csv:2: language: 'eng': does not match pattern [a-z]{2}"]),
     ("events", 2, {"summary": "x" * 301}, [f"events.csv:2: summary: '{'x' * 301}': longer than 300 characters"]),
     ("events", 2, {"summary": ""}, ["events.csv:2: summary: '': required value is empty"]),
@@ -243,7 +243,8 @@ def test_a_row_with_too_many_or_too_few_cells_is_reported_at_its_row(data_copy):
     polls.write_text(f"{header}\n{row},extra\n{row.rsplit(',', 3)[0].replace('po_2024', 'po_2025')}\n")
     assert [str(p) for p in validate(data_copy)] == [
         "polls.csv:2: -: 'extra': extra cell", "polls.csv:3: note: '': missing cell",
-        "polls.csv:3: reported_on: '': missing cell", "polls.csv:3: reported_on: '': required value is empty",
+        "polls.csv:3: reported_on_basis: '': missing cell",
+        "polls.csv:3: reported_on_basis: '': required value is empty",
         "polls.csv:3: source_ids: '': missing cell", "polls.csv:3: source_ids: '': required value is empty"]
 
 
