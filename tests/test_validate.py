@@ -172,6 +172,9 @@ def test_a_problem_prints_as_file_row_column_value_rule():
     assert str(Problem("a.csv", 3, "col", "v'1", "bad")) == "a.csv:3: col: \"v'1\": bad"
     assert str(Problem("a.csv", None, None, None, "gone")) == "a.csv:: -: -: gone"
     assert str(Problem("a.csv", 1, None, "", "empty")) == "a.csv:1: -: '': empty"
+    assert str(Problem("a.csv", 1, ":", None, "unknown column")) == "a.csv:1: ':': -: unknown column"
+    assert str(Problem("a.csv", 1, "a b", None, "x")) == "a.csv:1: 'a b': -: x"
+    assert str(Problem("a.csv", 1, "id+entity", None, "x")) == "a.csv:1: id+entity: -: x"
 
 
 @pytest.mark.parametrize(("table", "row", "values", "expected"), [
