@@ -225,3 +225,11 @@ def test_check_remembers_a_clean_result_and_never_a_stale_one(data_copy):
     events.write_text(events.read_text().replace("2024-10-18,,day", "2024-10-32,,day", 1))
     with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
         check(data_copy)
+
+
+def test_a_file_cut_inside_its_only_row_is_reported_at_that_row(data_copy):
+    """Found by fuzzing: Frictionless's dialect sniffer misread such a file and blamed the header."""
+    (data_copy / "indicator_meta.csv").write_text(
+        "indicator_id,title,unit,short_unit,description,counting_rule\nrok_defence_budget,ROK defence budget,")
+    problems = [p for p in validate(data_copy) if p.file == "indicator_meta.csv"]
+    assert problems and all(p.row == 2 for p in problems), [str(p) for p in problems]
