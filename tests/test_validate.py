@@ -233,3 +233,14 @@ def test_a_file_cut_inside_its_only_row_is_reported_at_that_row(data_copy):
         "indicator_id,title,unit,short_unit,description,counting_rule\nrok_defence_budget,ROK defence budget,")
     problems = [p for p in validate(data_copy) if p.file == "indicator_meta.csv"]
     assert problems and all(p.row == 2 for p in problems), [str(p) for p in problems]
+
+
+def test_a_descriptor_frictionless_rejects_is_one_problem_on_the_descriptor(data_copy):
+    import json
+
+    package = json.loads((data_copy / "datapackage.json").read_text())
+    package["resources"][0]["schema"]["fields"][0]["type"] = "no-such-type"
+    (data_copy / "datapackage.json").write_text(json.dumps(package))
+    problems = validate(data_copy)
+    assert problems and all(p.file == "datapackage.json" and p.row is None for p in problems), problems
+    assert any("invalid descriptor" in p.rule or "no-such-type" in p.rule for p in problems), problems
