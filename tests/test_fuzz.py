@@ -42,7 +42,8 @@ DESCRIPTOR = json.loads((ROOT / "data" / "datapackage.json").read_text())
 RESOURCES = {r["name"]: r for r in DESCRIPTOR["resources"]}
 PATHS = {r["path"] for r in DESCRIPTOR["resources"]} | {"datapackage.json"}
 VALID = FIXTURES / "data" / "valid"
-LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<row>\d*): (?P<column>[^:\n]*): .*$")  # file:row: column: value: rule
+LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<row>\d*): (?P<column>[\w.+-]+|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"): .*$")
+# file:row: column: value: rule (a column that is not a plain name is quoted)
 
 
 def fields(table: str, *types: str, constrained: bool = False) -> list[str]:

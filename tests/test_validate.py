@@ -210,6 +210,9 @@ def test_a_problem_prints_as_file_row_column_value_rule():
     assert str(Problem("a.csv", 3, "col", "v'1", "bad")) == "a.csv:3: col: \"v'1\": bad"
     assert str(Problem("a.csv", None, None, None, "gone")) == "a.csv:: -: -: gone"
     assert str(Problem("a.csv", 1, None, "", "empty")) == "a.csv:1: -: '': empty"
+    assert str(Problem("a.csv", 1, ":", None, "unknown column")) == "a.csv:1: ':': -: unknown column"
+    assert str(Problem("a.csv", 1, "a b", None, "x")) == "a.csv:1: 'a b': -: x"
+    assert str(Problem("a.csv", 1, "id+entity", None, "x")) == "a.csv:1: id+entity: -: x"
 
 
 @pytest.mark.parametrize(("table", "row", "values", "expected"), [
@@ -261,3 +264,22 @@ def test_check_remembers_a_clean_result_and_never_a_stale_one(data_copy):
     events.write_text(events.read_text().replace("2024-10-18,,day", "2024-10-32,,day", 1))
     with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
         check(data_copy)
+
+
+def test_a_file_cut_inside_its_only_row_is_reported_at_that_row(data_copy):
+    """Found by fuzzing: Frictionless's dialect sniffer misread such a file and blamed the header."""
+    (data_copy / "indicator_meta.csv").write_text(
+        "indicator_id,title,unit,short_unit,description,counting_rule\nrok_defence_budget,ROK defence budget,")
+    problems = [p for p in validate(data_copy) if p.file == "indicator_meta.csv"]
+    assert problems and all(p.row == 2 for p in problems), [str(p) for p in problems]
+
+
+def test_a_descriptor_frictionless_rejects_is_one_problem_on_the_descriptor(data_copy):
+    import json
+
+    package = json.loads((data_copy / "datapackage.json").read_text())
+    package["resources"][0]["schema"]["fields"][0]["type"] = "no-such-type"
+    (data_copy / "datapackage.json").write_text(json.dumps(package))
+    problems = validate(data_copy)
+    assert problems and all(p.file == "datapackage.json" and p.row is None for p in problems), problems
+    assert any("invalid descriptor" in p.rule or "no-such-type" in p.rule for p in problems), problems

@@ -6,7 +6,10 @@ cell) and formats them itself, so callers never build messages by hand.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_PLAIN = re.compile(r"[\w.+-]+")
 
 
 class BriefingError(Exception):
@@ -33,6 +36,8 @@ class Problem:
     def __str__(self) -> str:
         row = "" if self.row is None else self.row
         column = self.column or "-"
+        if not _PLAIN.fullmatch(column):  # an odd header (":", spaces) must not blur the file:row: column: form
+            column = repr(column)
         value = "-" if self.value is None else repr(self.value)
         return f"{self.file}:{row}: {column}: {value}: {self.rule}"
 

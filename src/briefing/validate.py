@@ -180,10 +180,12 @@ def _rows(text: str) -> list[tuple[int, dict]]:
 
 
 def _frictionless(root: Path, broken: set[str]) -> list[Problem]:
-    from frictionless import FrictionlessException, Package
+    from frictionless import Dialect, FrictionlessException, Package, formats
 
     try:
         package = Package(str(root / "datapackage.json"))
+        for resource in package.resources:  # plain CSV: never let the sniffer guess (it misreads a short file)
+            resource.dialect = Dialect(header_rows=[1], controls=[formats.CsvControl(delimiter=",", quote_char='"')])
         report = package.validate()
     except FrictionlessException as err:
         return [Problem("datapackage.json", None, None, None, f"invalid descriptor: {err.error.message}")]
