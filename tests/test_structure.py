@@ -124,6 +124,9 @@ def test_window_rules_derive_defaults_from_as_of_and_refuse_inconsistent_values(
     assert window_rules("2024-03-31", marking="TLP:CLEAR", default_since="2022-02-24") == {
         "as_of": "2024-03-31", "since": "2022-02-24", "previous_edition": "2024-02-29", "marking": "TLP:CLEAR"}
     assert window_rules("2021-01-01", marking="TLP:CLEAR", default_since="2022-02-24")["since"] == "2021-01-01"
+    assert window_rules("0001-02-28", marking="TLP:CLEAR")["previous_edition"] == "0001-01-28"
+    with pytest.raises(EditionRuleError, match="leaves no earlier date"):
+        window_rules("0001-01-15", marking="TLP:CLEAR")
     for values, name in ((dict(since="2024-04-01"), "since"), (dict(previous_edition="2024-03-31"), "previous_edition"),
                          (dict(previous_edition="31/03/2024"), "previous_edition"), (dict(marking=None), "marking"),
                          (dict(marking="TLP:WHITE"), "marking")):

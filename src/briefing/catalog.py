@@ -92,7 +92,7 @@ def load(path: Path) -> list[Brief]:
 def check_formats(value, where: str) -> tuple[str, ...]:
     """``value`` as a tuple of known output formats, or a :class:`CatalogError` saying where."""
     formats = tuple(value) if isinstance(value, (list, tuple)) else None
-    if not formats or any(f not in FORMATS for f in formats):
+    if not formats or any(not isinstance(f, str) or f not in FORMATS for f in formats):
         raise CatalogError(f"{where}: formats must be a list of {', '.join(FORMATS)}, not {value!r}")
     return formats
 

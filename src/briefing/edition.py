@@ -64,7 +64,10 @@ def window_rules(as_of: str, since: str | None = None, previous_edition: str | N
     since = parse_date("since", since) if since else min(parse_date("since", default_since or as_of), as_of)
     if since > as_of:
         raise EditionRuleError("since", f"{since} is after as_of ({as_of})")
-    previous_edition = parse_date("previous_edition", previous_edition) if previous_edition else month_before(as_of)
+    if previous_edition:
+        previous_edition = parse_date("previous_edition", previous_edition)
+    elif (previous_edition := month_before(as_of)) is None:
+        raise EditionRuleError("as_of", f"{as_of} leaves no earlier date for a previous edition")
     if previous_edition >= as_of:
         raise EditionRuleError("previous_edition", f"{previous_edition} is not before as_of ({as_of})")
     if marking not in MARKINGS:
@@ -72,12 +75,17 @@ def window_rules(as_of: str, since: str | None = None, previous_edition: str | N
     return {"as_of": as_of, "since": since, "previous_edition": previous_edition, "marking": marking}
 
 
-def month_before(as_of: str) -> str:
-    """The same day one month earlier, clipped to the month's end ('2024-03-31' -> '2024-02-29')."""
+def month_before(as_of: str) -> str | None:
+    """The same day one month earlier, clipped to the month's end ('2024-03-31' -> '2024-02-29').
+
+    None when the calendar has no such day (January of year 1).
+    """
     import calendar
 
     day = date.fromisoformat(as_of)
     year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    if year < 1:
+        return None
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1])).isoformat()
 
 
