@@ -10,7 +10,7 @@ import pytest
 from hypothesis import Phase, settings
 
 # Fuzz tests (tests/test_fuzz.py): bounded in `make test`; HYPOTHESIS_PROFILE=nightly for a long run.
-settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True)
+settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True, derandomize=True)  # CI: the same examples every run
 settings.register_profile("nightly", max_examples=2000, deadline=None, print_blob=True)
 settings.register_profile("explore", max_examples=30, deadline=None, phases=[Phase.generate])  # no shrinking
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
