@@ -198,6 +198,20 @@ def signpost_changes(ed: Window, modules) -> HTML:
 
 # -- what the pipeline reads back ----------------------------------------------------
 
+def blocks(module_name: str):
+    """The register blocks of a theme module, bound to it: key_judgments, signposts, assumptions, alternatives.
+
+    In a theme module: ``key_judgments, signposts, assumptions, alternatives = line.blocks(__name__)``;
+    each then takes the edition's Window, as every other block of the module does.
+    """
+    import sys
+
+    def bind(block):
+        return functools.wraps(block)(lambda ed: block(ed, sys.modules[module_name]))
+
+    return bind(key_judgments), bind(signposts), bind(assumptions), bind(alternatives)
+
+
 def recorded(nb) -> dict:
     """The judgments and signposts a brief showed, from its outputs' :data:`LINE_KEY` metadata."""
     found: dict = {}

@@ -188,20 +188,8 @@ def header(ed: Window):
     return brief.header(ed, title, line)
 
 
-def key_judgments(ed: Window):
-    return line.key_judgments(ed, sys.modules[__name__])
-
-
-def signposts(ed: Window):
-    return line.signposts(ed, sys.modules[__name__])
-
-
-def assumptions(ed: Window):
-    return line.assumptions(ed, sys.modules[__name__])
-
-
-def alternatives(ed: Window):
-    return line.alternatives(ed, sys.modules[__name__])
+# The register's blocks for this brief (key judgments, signposts, assumptions, alternatives).
+key_judgments, signposts, assumptions, alternatives = line.blocks(__name__)
 
 
 def trade_chart(ed: Window):
