@@ -37,6 +37,11 @@ MODULES: dict[str, tuple[list[str], str]] = {
     "params.py": (["tests/test_params.py", "tests/test_catalog.py"], ""),
     "catalog.py": (["tests/test_catalog.py"], ""),
     "errors.py": (["tests/test_validate.py", "tests/test_params.py", "tests/test_catalog.py"], ""),
+    # The edition model and its revisions (issue "editions you can trust"); escaping lives in the
+    # autoescaped templates/blocks.html.j2, which mutmut cannot mutate: tests/test_structure.py guards it.
+    "edition.py": (["tests/test_structure.py", "tests/test_params.py", "tests/test_catalog.py"],
+                   "not papermill and not scaffold and not refresh and not notebooks_folder"),
+    "revision.py": (["tests/test_editions.py", "tests/test_publish.py"], "not amber"),
 }
 
 PYTEST_ARGS = ["-p", "no:nbval", "-o", "addopts=", "-p", "no:cacheprovider", "-q", "-x",
