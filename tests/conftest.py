@@ -59,3 +59,16 @@ def write_catalog(root: Path, text: str) -> None:
 
 # Fixture notebooks fail on purpose; nbval checks only the real ones in notebooks/.
 collect_ignore_glob = ["fixtures/*"]
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium through Playwright (never a downloaded browser); skips outside CI when it is absent."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium must be installed in CI (.ci/run installs Debian's chromium)")
+        pytest.skip("Chromium is not installed here (apt-get install chromium); CI runs this test")
+    return playwright.chromium.launch(executable_path=path, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"])
+

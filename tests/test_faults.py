@@ -24,7 +24,7 @@ import pytest
 from offline import offline_violations
 
 from briefing.render import render
-from conftest import ROOT, write_catalog
+from conftest import ROOT, launch_chromium, write_catalog
 
 CLI = [sys.executable, "-m", "briefing.cli"]
 
@@ -175,25 +175,13 @@ def test_pdf_prints_hostile_data_as_text(hostile_project):
     assert "<script>alert(1)</script>" in text.replace("\n", " ")
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path:
-        return path
-    if os.environ.get("CI"):
-        pytest.fail("Chromium must be installed in CI (.ci/run installs Debian's chromium)")
-    pytest.skip("Chromium is not installed here (apt-get install chromium); CI runs this test")
-
-
 @pytest.mark.parametrize("page", ["01-dprk-russia-alliance/2025-12-15/01-dprk-russia-alliance.html", "index.html"])
 def test_a_real_browser_loads_the_brief_offline(hostile_project, page):
-    executable = _chromium()
     from playwright.sync_api import sync_playwright
 
     external, dialogs = [], []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = launch_chromium(pw)
         try:
             tab = browser.new_page()
             tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -29,6 +29,7 @@ from briefing import lab, publish
 from briefing.edition import MARKINGS
 from briefing.errors import ParameterError, UsageError
 from briefing.params import Parameter, declared
+from conftest import launch_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 BRIEF = "01-dprk-russia-alliance"
@@ -234,15 +235,6 @@ def test_a_render_while_the_lock_is_held_shows_the_cli_s_message(server):
     assert not (server.root / "briefs" / "_drafts" / BRIEF).exists()
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path:
-        return path
-    if os.environ.get("CI"):
-        pytest.fail("Chromium must be installed in CI (.ci/run installs Debian's chromium)")
-    pytest.skip("Chromium is not installed here (apt-get install chromium); CI runs this test")
-
-
 def _state(tab) -> str | None:
     try:
         return tab.get_attribute("#outcome", "data-state", timeout=2000)
@@ -251,14 +243,11 @@ def _state(tab) -> str | None:
 
 
 def test_render_with_parameters_in_a_real_browser(server, capsys):
-    executable = _chromium()
     from playwright.sync_api import sync_playwright
 
     external, dialogs = [], []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = launch_chromium(pw)
         try:
             tab = browser.new_page()
             tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -12,6 +12,7 @@ them, so every path (``briefing render``, plain papermill, JupyterLab,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,14 @@ def window_rules(as_of: str, since: str | None = None, previous_edition: str | N
     if marking not in MARKINGS:
         raise EditionRuleError("marking", f"{marking!r} is not a TLP 2.0 label ({', '.join(MARKINGS)})")
     return {"as_of": as_of, "since": since, "previous_edition": previous_edition, "marking": marking}
+
+
+def stale_days(as_of: str, record_end: str | None) -> int | None:
+    """Days from the end of the record to ``as_of`` when that exceeds :data:`STALE_AFTER_DAYS`, else None."""
+    if not record_end:
+        return None
+    days = (date.fromisoformat(as_of) - date.fromisoformat(record_end)).days
+    return days if days > STALE_AFTER_DAYS else None
 
 
 def month_before(as_of: str) -> str | None:
@@ -141,7 +150,7 @@ class Window:
         match = events[events["event_id"] == event_id]
         return None if match.empty else match.iloc[0]
 
-    @property
+    @functools.cached_property
     def record_end(self) -> str | None:
         """Where the record ends: the newest dated report known on ``as_of`` across the fact tables.
 
@@ -159,10 +168,7 @@ class Window:
 
     @property
     def stale_days(self) -> int | None:
-        """Days from the end of the record to ``as_of`` when that exceeds :data:`STALE_AFTER_DAYS`, else None."""
-        end = self.record_end
-        days = (date.fromisoformat(self.as_of) - date.fromisoformat(end)).days if end else None
-        return days if days is None or days > STALE_AFTER_DAYS else None
+        return stale_days(self.as_of, self.record_end)
 
     @property
     def period(self) -> str:

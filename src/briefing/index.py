@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, publish
-from .edition import MARKINGS, marking_area
+from .edition import MARKINGS, marking_area, stale_days
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("briefing", "templates"),
                           autoescape=True)  # lenient: records of older runs may lack a key
@@ -52,16 +52,10 @@ def build_index(briefs: Path, report: dict | None, area: str = "") -> str:
 
 
 def _stale_days(record: dict) -> int | None:
-    """Days between the end of an edition's record and its date, when past the stale threshold."""
-    from datetime import date
-
-    from .edition import STALE_AFTER_DAYS
-
     try:
-        days = (date.fromisoformat(record["as_of"]) - date.fromisoformat(record["record_end"])).days
-    except (KeyError, TypeError, ValueError):
+        return stale_days(record["as_of"], record.get("record_end"))
+    except (KeyError, TypeError, ValueError):  # records of older runs may lack or mangle a date
         return None
-    return days if days > STALE_AFTER_DAYS else None
 
 
 def write_index(briefs: Path, report: dict | None) -> Path:
