@@ -2,7 +2,8 @@
 
 Each published build keeps a snapshot of the rows it could show
 (``inputs.json``): for every table it read, the rows known on its ``as_of``
-(all rows of a table without ``reported_on``, and only the cited sources of
+(all rows of a table without ``reported_on``; a row without a report date is
+not known, as in :func:`briefing.data.known_on`; and only the cited sources of
 ``sources``), keyed by the table's primary key, as the CSV text holds them.
 Comparing the snapshot with the data now says, row by row, what a revision
 adds, removes or corrects, and whether a change to a table touched the
@@ -30,7 +31,7 @@ def snapshot(tables, as_of: str, root: Path | None = None) -> dict[str, dict[str
     rows = {name: _rows(root, described[name]) for name in sorted(tables) if name in described}
     for name, table in rows.items():
         if any("reported_on" in row for row in table.values()):
-            rows[name] = {k: r for k, r in table.items() if (r.get("reported_on") or "") <= as_of}
+            rows[name] = {k: r for k, r in table.items() if "" < (r.get("reported_on") or "") <= as_of}
     if "sources" in rows:
         cited = {sid for name, table in rows.items() if name != "sources"
                  for row in table.values() for sid in split_ids(row.get("source_ids"))}

@@ -39,9 +39,10 @@ MODULES: dict[str, tuple[list[str], str]] = {
     "errors.py": (["tests/test_validate.py", "tests/test_params.py", "tests/test_catalog.py"], ""),
     # The edition model and its revisions (issue "editions you can trust"); escaping lives in the
     # autoescaped templates/blocks.html.j2, which mutmut cannot mutate: tests/test_structure.py guards it.
-    "edition.py": (["tests/test_structure.py", "tests/test_params.py", "tests/test_catalog.py"],
+    "edition.py": (["tests/test_edition_model.py", "tests/test_structure.py", "tests/test_params.py",
+                    "tests/test_catalog.py"],
                    "not papermill and not scaffold and not refresh and not notebooks_folder"),
-    "revision.py": (["tests/test_editions.py", "tests/test_publish.py"], "not amber"),
+    "revision.py": (["tests/test_revision.py"], ""),
 }
 
 PYTEST_ARGS = ["-p", "no:nbval", "-o", "addopts=", "-p", "no:cacheprovider", "-q", "-x",
@@ -59,7 +60,7 @@ def config(module: str, tests: list[str], keyword: str) -> str:
     args = PYTEST_ARGS + (["-k", keyword] if keyword else [])
     return ("\n[tool.mutmut]\n"
             'source_paths = ["src/"]\n'
-            'also_copy = ["data/"]\n'
+            'also_copy = ["data/", "analysis/", "notebooks/"]\n'
             f'only_mutate = ["src/briefing/{module}"]\n'
             f"pytest_add_cli_args = {json.dumps(args)}\n"
             f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n")
@@ -69,7 +70,8 @@ def fingerprint(root: Path) -> str:
     """Hash of the sources and tests: mutmut re-tests a survivor only when its source changed,
     so any change here (a new test) starts the module afresh."""
     digest = hashlib.sha256()
-    for path in sorted(p for folder in ("src", "tests") for p in (root / folder).rglob("*")
+    for path in sorted(p for folder in ("src", "tests", "data", "analysis", "notebooks")
+                       for p in (root / folder).rglob("*")
                        if p.is_file() and "__pycache__" not in p.parts and ".cache" not in p.parts):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -86,8 +88,9 @@ def prepare(root: Path, module: str) -> Path:
         shutil.rmtree(work / folder, ignore_errors=True)
         shutil.copytree(root / folder, work / folder,
                         ignore=shutil.ignore_patterns("__pycache__", ".cache", ".pytest_cache"))
-    (work / "data").mkdir(exist_ok=True)
-    shutil.copy(root / "data" / "datapackage.json", work / "data")
+    for folder in ("data", "analysis", "notebooks"):  # the tables, the register and the catalog the tests read
+        shutil.rmtree(work / folder, ignore_errors=True)
+        shutil.copytree(root / folder, work / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     tests, keyword = MODULES[module]
     (work / "pyproject.toml").write_text((root / "pyproject.toml").read_text() + config(module, tests, keyword))
     return work
