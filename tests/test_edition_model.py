@@ -14,8 +14,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from briefing.edition import (DRAFTS, MARKINGS, Edition, EditionRuleError, Window, marking_area,
-                              month_before, parse_date, stale_days, window_rules)
+from briefing.edition import (
+    DRAFTS,
+    MARKINGS,
+    Edition,
+    EditionRuleError,
+    Window,
+    marking_area,
+    month_before,
+    parse_date,
+    stale_days,
+    window_rules,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -255,4 +265,4 @@ def test_an_edition_without_a_marking_has_no_address():
     ed = Edition("01-x", "x", Path("n.ipynb"), {"as_of": "2025-06-30"})
     assert ed.marking == ""
     with pytest.raises(EditionRuleError):
-        ed.folder
+        _ = ed.folder
