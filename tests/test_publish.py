@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,105 @@ def test_report_history_keeps_fifty_runs_by_default(tmp_path):
         publish.write_report(tmp_path, {"started": f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}+00:00"})
     runs = sorted(p.name for p in (tmp_path / "_runs").iterdir() if p.name != "latest.json")
     assert len(runs) == 50 and runs[0].startswith("2025-01-01T000001Z")
+
+
+def test_a_build_number_already_taken_is_refused_and_that_build_stays_whole(tmp_path):
+    staging, address = _published(tmp_path)
+    with pytest.raises(publish.PublishError, match=r"2025-01-31 of b: .*\(FileExistsError\); the published "
+                       "edition is unchanged"):
+        publish.publish(staging, address, ["b.html"], {"key": "new", "revision": 1})
+    assert (address / "b.html").read_text() == "old b.html"
+    assert json.loads((address / "edition.json").read_text()) == {"key": "old", "revision": 1}
+
+
+def test_a_half_written_build_that_vanished_is_still_a_publish_error(tmp_path, monkeypatch):
+    staging, address = _published(tmp_path)
+    real_replace = os.replace
+
+    def lose_the_build(src, dst):
+        if str(dst).endswith("b.pdf"):
+            shutil.rmtree(Path(dst).parent)
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(publish.os, "replace", lose_the_build)
+    with pytest.raises(publish.PublishError, match=r"No space left on device \(OSError\)"):
+        publish.publish(staging, address, ["b.html", "b.pdf"], {"key": "new", "revision": 2})
+    assert os.readlink(address) == "2025-01-31.r1"
+
+
+def test_an_edition_published_before_revisions_becomes_its_first_build(tmp_path):
+    briefs = tmp_path / "briefs"
+    _edition(briefs, "b", "2025-01-31")  # a plain folder, as published before revisions existed
+    address = briefs / "b" / "2025-01-31"
+    assert publish.next_revision(address) == 2
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "b.html").write_text("revised")
+    publish.publish(staging, address, ["b.html"], {"revision": 2})
+    assert os.readlink(address) == "2025-01-31.r2"
+    assert (briefs / "b" / "2025-01-31.r1" / "b.html").read_text() == "<html></html>"
+    assert [p.name for p in publish.revisions(address)] == ["2025-01-31.r1", "2025-01-31.r2"]
+    assert publish.next_revision(address) == 3
+
+
+def test_next_revision_of_a_new_edition_is_one_and_counts_past_gaps(tmp_path):
+    address = tmp_path / "b" / "2025-01-31"
+    assert publish.next_revision(address) == 1
+    (tmp_path / "b" / "2025-01-31.r3").mkdir(parents=True)
+    (tmp_path / "b" / "2025-01-31.rx").mkdir()
+    (tmp_path / "b" / "2025-01-31.r4").write_text("a file, not a build")
+    assert [p.name for p in publish.revisions(address)] == ["2025-01-31.r3"]
+    assert publish.next_revision(address) == 4
+
+
+def test_published_editions_carry_each_revision_and_keep_to_their_area(tmp_path):
+    briefs = tmp_path / "briefs"
+    staging = tmp_path / "staging"
+    for area, revisions in (("", 2), ("_tlp-amber", 1)):
+        address = briefs / area / "b" / "2025-01-31"
+        for n in range(1, revisions + 1):
+            staging.mkdir(exist_ok=True)
+            (staging / "b.html").write_text(f"r{n}")
+            publish.publish(staging, address, ["b.html"], {"slug": "b", "as_of": "2025-01-31", "revision": n,
+                                                            "rendered_at": f"2025-02-0{n}", "changes": [f"c{n}"]})
+    (briefs / "b" / "2025-01-31.r2" / "edition.json").write_text(json.dumps({"slug": "b"}))  # an older record
+    (briefs / "b" / "notes.txt").write_text("not an edition")
+    (briefs / "b" / ".2025-01-31.99.link").symlink_to("2025-01-31.r1")
+    [clear] = publish.published_editions(briefs)
+    assert clear["folder"] == "b/2025-01-31"
+    assert clear["revisions"] == [
+        {"folder": "b/2025-01-31.r1", "revision": 1, "rendered_at": "2025-02-01", "changes": ["c1"]},
+        {"folder": "b/2025-01-31.r2", "revision": 0, "rendered_at": None, "changes": []}]
+    [amber] = publish.published_editions(briefs, "_tlp-amber")
+    assert amber["folder"] == "_tlp-amber/b/2025-01-31"
+    assert amber["revisions"] == [{"folder": "_tlp-amber/b/2025-01-31.r1", "revision": 1,
+                                   "rendered_at": "2025-02-01", "changes": ["c1"]}]
+
+
+def test_prune_removes_an_edition_with_all_its_builds_in_its_area_only(tmp_path):
+    briefs, staging = tmp_path / "briefs", tmp_path / "staging"
+    for area in ("", "_tlp-amber"):
+        for as_of in ("2025-01-31", "2025-02-28"):
+            for n in (1, 2):
+                staging.mkdir(exist_ok=True)
+                (staging / "b.html").write_text("x")
+                publish.publish(staging, briefs / area / "b" / as_of, ["b.html"],
+                                {"slug": "b", "as_of": as_of, "revision": n})
+    _edition(briefs, "legacy", "2024-12-31")
+    _edition(briefs, "legacy", "2025-01-31")
+    assert publish.prune(briefs, keep=1, area="_tlp-amber") == ["_tlp-amber/b/2025-01-31"]
+    assert sorted(p.name for p in (briefs / "_tlp-amber" / "b").iterdir()) == [
+        "2025-02-28", "2025-02-28.r1", "2025-02-28.r2"]
+    assert sorted(p.name for p in (briefs / "b").iterdir()) == [
+        "2025-01-31", "2025-01-31.r1", "2025-01-31.r2", "2025-02-28", "2025-02-28.r1", "2025-02-28.r2"]
+    assert publish.prune(briefs, keep=1) == ["b/2025-01-31", "legacy/2024-12-31"]
+    assert sorted(p.name for p in (briefs / "legacy").iterdir()) == ["2025-01-31"]
+
+
+def test_clearing_leftovers_passes_over_folders_that_only_look_like_builds(tmp_path):
+    staging, address = _published(tmp_path)
+    lookalike = address.with_name("2025-01-31.rx")
+    lookalike.mkdir()
+    publish.clear_leftovers(tmp_path / "briefs")
+    assert lookalike.is_dir() and os.readlink(address) == "2025-01-31.r1"

@@ -131,9 +131,10 @@ def publish(staging: Path, address: Path, files: list[str], record: dict, *, kee
     With ``keep_history`` (a publication), earlier builds stay; without it
     (a draft), they are removed once the switch is done.
     """
-    build = build_folder(address, record["revision"])
+    build, made = build_folder(address, record["revision"]), False
     try:
         build.mkdir(parents=True)  # never an existing build: those are immutable
+        made = True
         for name in files:
             with open(staging / name, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -142,7 +143,8 @@ def publish(staging: Path, address: Path, files: list[str], record: dict, *, kee
         _fsync_dir(build)
         _switch(address, build)
     except OSError as err:
-        shutil.rmtree(build, ignore_errors=True)
+        if made:  # only what this call wrote; an existing build stays whole
+            shutil.rmtree(build, ignore_errors=True)
         raise PublishError(f"could not publish {address.name} of {address.parent.name}: {err.strerror or err} "
                            f"({type(err).__name__}); the published edition is unchanged") from None
     if not keep_history:
