@@ -238,3 +238,72 @@ def test_the_static_key_ignores_parameter_order_and_takes_any_parameter_value(ed
     assert cache.static_key(dataclasses.replace(edition, parameters=reordered)) == key
     odd = dataclasses.replace(edition, parameters={**edition.parameters, "when": date(2025, 1, 1), "ids": {"a"}})
     assert cache.static_key(odd) != key
+
+
+def test_the_register_fingerprint_follows_each_files_name_and_words(tmp_path, monkeypatch):
+    root = tmp_path / "judgments"
+    (root / "01-x").mkdir(parents=True)
+    monkeypatch.setenv("BRIEFING_REGISTER", str(root))
+    empty = cache.register_fingerprint()
+    (root / "01-x" / "kj-a.md").write_text("The alliance holds.")
+    first = cache.register_fingerprint()
+    assert first != empty and cache.register_fingerprint() == first
+    (root / "01-x" / "kj-a.md").write_text("The alliance likely holds.")
+    reworded = cache.register_fingerprint()
+    assert reworded != first
+    (root / "01-x" / "kj-a.md").rename(root / "01-x" / "kj-b.md")
+    assert cache.register_fingerprint() not in (reworded, first)
+    (root / "01-x" / "notes.txt").write_text("not a register entry")
+    (root / "01-x" / "kj-b.md").rename(root / "01-x" / "kj-a.md")
+    assert cache.register_fingerprint() == reworded
+
+
+def _published_edition(folder: Path, data: Path, **record) -> Path:
+    """An edition as the pipeline leaves it: its record, its file and the snapshot of what it showed."""
+    from briefing import revision
+
+    folder.mkdir(parents=True)
+    (folder / "b.html").write_text("<html></html>")
+    record = {"key": "k1", "status": "ok", "files": ["b.html"], "as_of": "2024-12-31",
+              "tables": {"events": "h1"}, **record}
+    (folder / "edition.json").write_text(json.dumps(record))
+    (folder / revision.SNAPSHOT).write_text(json.dumps(revision.snapshot(["events"], "2024-12-31", data)))
+    return folder
+
+
+def test_state_of_an_edition_by_its_record(tmp_path, data_copy, monkeypatch):
+    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
+    assert cache.state(tmp_path / "none", "k1", {"events": "h1"}) == "new"
+    ok = _published_edition(tmp_path / "ok", data_copy)
+    assert cache.state(ok, "k1", {"events": "h1"}) == "current"
+    assert cache.is_current(ok, "k1", {"events": "h1"})
+    assert cache.state(ok, "k2", {"events": "h1"}) == "changed"
+    failed = _published_edition(tmp_path / "failed", data_copy, status="failed")
+    assert cache.state(failed, "k1", {"events": "h1"}) == "changed"
+    (ok / "b.html").unlink()
+    assert cache.state(ok, "k1", {"events": "h1"}) == "changed"
+
+
+def test_a_table_that_moved_only_after_as_of_leaves_the_edition_current(tmp_path, data_copy, monkeypatch):
+    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
+    folder = _published_edition(tmp_path / "e", data_copy)
+    with open(data_copy / "events.csv", "a", encoding="utf-8") as fh:  # news of 2025: after the edition's as_of
+        fh.write("ev_20250501_new,2025-05-01,,day,dprk_russia,statement,DPRK,Russia,,New.,New,worsens,"
+                 "confirmed_single,2025-05-01,exact,kbs_a,alliance,\n")
+    assert cache.state(folder, "k1", {"events": "h2"}) == "current"
+    text = (data_copy / "events.csv").read_text(encoding="utf-8")
+    (data_copy / "events.csv").write_text(text.replace("NIS reports troops", "NIS reported troops"), encoding="utf-8")
+    assert cache.state(folder, "k1", {"events": "h2"}) == "changed"
+    assert not cache.is_current(folder, "k1", {"events": "h2"})
+
+
+def test_an_edition_whose_snapshot_is_lost_or_broken_is_changed(tmp_path, data_copy, monkeypatch):
+    from briefing import revision
+
+    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
+    folder = _published_edition(tmp_path / "e", data_copy)
+    (folder / revision.SNAPSHOT).write_text("{half")
+    assert cache.state(folder, "k1", {"events": "h2"}) == "changed"
+    (folder / revision.SNAPSHOT).unlink()
+    assert cache.state(folder, "k1", {"events": "h2"}) == "changed"
+    assert cache.state(folder, "k1", {"events": "h1"}) == "current", "no snapshot needed while no table moved"
