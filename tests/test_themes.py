@@ -79,8 +79,8 @@ def test_a_changed_value_changes_the_judgment(tmp_path, monkeypatch):
         after = alliance.judgments(start(*CURRENT))
     finally:
         data._load.cache_clear()
-    assert "11,000 to 15,000" in " ".join(j.text for j in before)
-    assert "11,000 to 17,000" in " ".join(j.text for j in after)
+    assert "10,000 to 15,000" in " ".join(j.text for j in before)
+    assert "10,000 to 17,000" in " ".join(j.text for j in after)
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[1])

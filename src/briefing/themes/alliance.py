@@ -9,7 +9,7 @@ import pandas as pd
 from .. import brief, charts, data, line
 from ..brief import Judgment, fmt_date, fmt_num, plural
 from ..register import Registry, Seen
-from . import Window
+from . import SOURCE_ANALYSIS, Window
 
 THEMES = ("dprk_russia",)
 MILESTONES = ("summit", "agreement_signed", "ratification", "agreement_in_force", "deployment", "statement", "combat")
@@ -169,17 +169,35 @@ def _inbound(ed: Window) -> pd.DataFrame:
     return inbound[inbound["direction"] == "russia_to_dprk"]
 
 
+def reported_inbound(ed: Window) -> pd.DataFrame:
+    """Support from Russia to the DPRK reported by a government or monitor, as known on ``as_of``.
+
+    A flow counts only if it is not merely alleged and at least one of its sources is not the source
+    analysis under review: the article's own unverified assertions are not evidence for a judgment on it.
+    """
+    inbound = _inbound(ed)
+    independent = inbound["source_ids"].map(lambda cell: bool(set(data.split_ids(cell)) - {SOURCE_ANALYSIS}))
+    return inbound[(inbound["status"] != "alleged") & independent]
+
+
 @QUERIES
 def inbound_kinds(ed: Window) -> str | None:
-    """Kinds of support from Russia to the DPRK in the ledger (two at least, or None)."""
-    inbound = _inbound(ed)
+    """Kinds of support from Russia to the DPRK reported by governments or monitors (two at least, or None)."""
+    inbound = reported_inbound(ed)
     return None if len(inbound) < 2 else str(len(inbound))
 
 
 @QUERIES
+def inbound_alleged(ed: Window) -> str | None:
+    """Kinds asserted only by the source analysis or otherwise unconfirmed ('2 more'), or None."""
+    extra = len(_inbound(ed)) - len(reported_inbound(ed))
+    return None if extra <= 0 else str(extra)
+
+
+@QUERIES
 def inbound_reported(ed: Window) -> str | None:
-    inbound = _inbound(ed)
-    return None if len(inbound) < 2 else str(int((inbound["status"] != "alleged").sum()))
+    inbound = reported_inbound(ed)
+    return None if len(inbound) < 2 else str(len(inbound))
 
 
 @QUERIES
@@ -238,8 +256,7 @@ def header(ed: Window):
     """Title stating the judgment and the bottom line, as known on ``as_of``."""
     troops = span(claims(ed, "dprk_troops_in_russia"))
     signed = ed.event("ev_20240619_treaty_signed")
-    inbound = ed.known(data.flows())
-    reported = inbound[(inbound["direction"] == "russia_to_dprk") & (inbound["status"] != "alleged")]
+    reported = reported_inbound(ed)
     paid = [brief.label(i, "item") for i in dict.fromkeys(reported["item"])]
     payment = f"; Russia pays in {', '.join(paid[:-1])} and {paid[-1]}" if len(paid) >= 2 else ""
     if signed is not None and troops:
