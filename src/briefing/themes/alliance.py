@@ -47,10 +47,11 @@ def range_text(r: tuple[float, float]) -> str:
 
 
 def _who(frame: pd.DataFrame) -> str:
-    """'ROK NIS, Ukraine (Zelensky) and 3 others': the claimants of ``frame``, first to last."""
+    """'ROK NIS, Ukraine (Zelensky) and 3 other claimants': the claimants of ``frame``, first to last."""
     names = list(dict.fromkeys(frame["claimant"]))
-    return names[0] if len(names) == 1 else ", ".join(names[:2]) + (
-        f" and {plural(len(names) - 2, 'other')}" if len(names) > 2 else "")
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:2]) + f" and {plural(len(names) - 2, 'other claimant')}"
 
 
 BRIEF = "01-dprk-russia-alliance"
@@ -207,6 +208,56 @@ def missile_counts(ed: Window) -> str | None:
         return None
     return "; ".join(f"{_value(row)} ({row['claimant']}, {fmt_date(row['claim_date'], 'month')})"
                      for _, row in missiles.iterrows())
+
+
+@QUERIES
+def latest_builders(ed: Window) -> str | None:
+    """'about 5,000': the latest estimate of DPRK military construction troops or workers sent to Russia."""
+    frame = claims(ed, "dprk_military_workers")
+    return None if frame.empty else "about " + _value(frame.sort_values(["claim_date", "claim_id"]).iloc[-1])
+
+
+@QUERIES
+def latest_builders_claimant(ed: Window) -> str | None:
+    frame = claims(ed, "dprk_military_workers")
+    if frame.empty:
+        return None
+    row = frame.sort_values(["claim_date", "claim_id"]).iloc[-1]
+    return f"{row['claimant']} on {fmt_date(row['claim_date'])}"
+
+
+HWASONG_20 = "ev_20251010_hwasong20_shown"
+
+
+@QUERIES
+def hwasong20_shown(ed: Window) -> str | None:
+    return _date_of(ed, HWASONG_20)
+
+
+def _icbm_launches(ed: Window) -> pd.DataFrame:
+    events = ed.known(data.events())
+    return events[(events["event_type"] == "missile_launch") & (events["theme"] == "dprk_military")
+                  & events["summary"].str.contains(r"\bICBM\b", na=False)]
+
+
+@QUERIES
+def last_icbm_launch(ed: Window) -> str | None:
+    """Date of the latest ICBM launch on record (None if none is known)."""
+    launches = _icbm_launches(ed)
+    return None if launches.empty else fmt_date(launches["date_start"].max())
+
+
+@SIGNPOSTS
+def icbm_launch_after_parade(ed: Window) -> Seen | None:
+    """An ICBM launch on record after the Hwasong-20 was first shown (10 Oct 2025)."""
+    shown = ed.event(HWASONG_20)
+    if shown is None:
+        return None
+    launches = _icbm_launches(ed)
+    later = launches[launches["date_start"] > shown["date_start"]].sort_values("reported_on")
+    if later.empty:
+        return None
+    return Seen(later.iloc[0]["reported_on"].date().isoformat(), (later.iloc[0]["event_id"], HWASONG_20))
 
 
 @SIGNPOSTS

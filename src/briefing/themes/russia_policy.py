@@ -72,6 +72,22 @@ def control_list_period(ed: Window) -> str | None:
     return None if items.empty else str(items.iloc[-1]["period"])
 
 
+@QUERIES
+def control_list_month(ed: Window) -> str | None:
+    """'June 2025': the month of the latest count of the export-control list, in reader form."""
+    items = _control_items(ed)
+    if items.empty:
+        return None
+    return pd.Timestamp(str(items.iloc[-1]["period"]) + "-01").strftime("%B %Y")
+
+
+@QUERIES
+def cho_lavrov(ed: Window) -> str | None:
+    """Date of the first formal ROK–Russia foreign ministers' talks since the invasion, if on record."""
+    event = ed.event("ev_20250926_cho_lavrov_unga")
+    return None if event is None else fmt_date(event["date_start"])
+
+
 def _ships(ed: Window) -> pd.DataFrame:
     ships = ed.known(data.sanctions())
     return ships[ships["vessels"].fillna(0) > 0]
@@ -169,9 +185,8 @@ def header(ed: Window):
         trend = (f"trade stood at ${last['value']:.1f}bn in {last['year']}, against a peak of "
                  f"${peak['value']:.1f}bn in {peak['year']}" if last["year"] != peak["year"]
                  else f"trade peaked at ${peak['value']:.1f}bn in {peak['year']}")
-    items = ed.known(data.indicators())
-    items = items[items["indicator_id"] == "rok_export_control_items"]
-    controls = (f"the export-control list held {int(items['value'].iloc[-1]):,} items by {items['period'].iloc[-1]}"
+    items = _control_items(ed)
+    controls = (f"the export-control list held {int(items['value'].iloc[-1]):,} items in {control_list_month(ed)}"
                 if not items.empty else "")
     facts = "; ".join(part for part in (trend, controls) if part)
     if ed.event("ev_20250604_wi_named_nsa") is not None:

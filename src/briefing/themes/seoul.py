@@ -170,6 +170,40 @@ def designated_vessels(ed: Window) -> str | None:
     return None if rounds.empty else str(int(rounds["vessels"].sum()))
 
 
+@QUERIES
+def hostile_state(ed: Window) -> str | None:
+    """Date KCNA first said the DPRK constitution names the ROK a hostile state."""
+    event = ed.event("ev_20241017_constitution_hostile_state")
+    return None if event is None else fmt_date(event["date_start"])
+
+
+def _rounds_since_lee(ed: Window) -> pd.DataFrame | None:
+    start = lee_start(ed)
+    if start is None:
+        return None
+    rounds = _rounds(ed)
+    return rounds[rounds["announced"] >= start]
+
+
+@QUERIES
+def rounds_since_lee(ed: Window) -> str | None:
+    """'none' or '2 rounds': designation rounds announced since Lee took office (None before he did)."""
+    rounds = _rounds_since_lee(ed)
+    if rounds is None:
+        return None
+    return "none" if rounds.empty else plural(len(rounds), "round")
+
+
+@SIGNPOSTS
+def designation_under_lee(ed: Window) -> Seen | None:
+    """A first ROK sanctions designation round announced after Lee took office."""
+    rounds = _rounds_since_lee(ed)
+    if rounds is None or rounds.empty:
+        return None
+    first = rounds.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["measure_id"],))
+
+
 def _nuclear_polls(ed: Window) -> pd.DataFrame:
     polls = ed.known(data.polls())
     return polls[polls["topic"] == "own_nuclear_weapons"]
@@ -261,9 +295,9 @@ def header(ed: Window):
                                            & (events["security_effect"] == "worsens")).sum())
     if start is not None and rebuffs:
         title = "Seoul has swung from pressure to outreach, and Pyongyang is rebuffing it"
-        line = (f"Under President Yoon Seoul armed, sanctioned and aligned; since {fmt_date(start)} President Lee has "
-                f"eased pressure on the North and met {plural(rebuffs, 'public rejection')}, while the defence "
-                "build-up continues.")
+        line = (f"Under President Yoon, Seoul raised defence spending, sanctioned DPRK–Russia arms networks and drew "
+                f"closer to Washington and Tokyo; since {fmt_date(start)} President Lee has eased pressure on the North "
+                f"and met {plural(rebuffs, 'public rejection')}, while the defence budget keeps rising.")
     elif start is not None:
         title = "Seoul has swung from pressure to outreach"
         line = (f"Since {fmt_date(start)} President Lee has eased pressure on the North; Pyongyang had not yet "

@@ -166,6 +166,16 @@ def apec_summit_end(ed: Window) -> str | None:
     return _date_of(ed, "ev_20251031_apec_gyeongju", "date_end")
 
 
+@QUERIES
+def takaichi_in_office(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20251021_takaichi_prime_minister")
+
+
+@QUERIES
+def scm_57(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20251104_scm_57")
+
+
 def _nato(ed: Window) -> pd.DataFrame:
     nato = ed.known(data.events())
     return nato[nato["summary"].str.contains("NATO", na=False)]
