@@ -116,3 +116,45 @@ def test_no_key_judgment_rests_on_the_article_under_review():
         for entry in register.as_known(entries, brief, CURRENT[0], "judgment"):
             if not entry.withdrawn:
                 assert not set(entry.basis) & article_rows, f"{entry.id} rests on {set(entry.basis) & article_rows}"
+
+
+def test_moved_field_drills_count_as_a_scaled_down_exercise():
+    seen = trilateral.exercise_cancelled(start(*CURRENT))
+    assert seen is not None and seen.ids == ("ev_20250818_ulchi_freedom_shield_25",)
+    assert trilateral.exercise_cancelled(start("2024-06-30", "2022-02-24", "2024-03-31", "TLP:CLEAR")) is None
+
+
+def test_icbm_signpost_is_seen_only_after_a_launch_later_than_the_parade(tmp_path, monkeypatch):
+    import shutil
+
+    assert alliance.icbm_launch_after_parade(start(*CURRENT)) is None  # Hwasong-19 (Oct 2024) predates the parade
+    copy = tmp_path / "data"
+    shutil.copytree(data.data_dir(), copy)
+    row = ("ev_20251210_icbm_test,2025-12-10,,day,dprk_military,missile_launch,DPRK,,,"
+           "The DPRK launches a Hwasong-20 ICBM.,Hwasong-20 launch,worsens,confirmed_single,2025-12-10,exact,"
+           "kbs_196565_hwasong20,,\n")
+    (copy / "events.csv").write_text((copy / "events.csv").read_text() + row)
+    monkeypatch.setenv("BRIEFING_DATA", str(copy))
+    data._load.cache_clear()
+    try:
+        seen = alliance.icbm_launch_after_parade(start(*CURRENT))
+        last = alliance.last_icbm_launch(start(*CURRENT))
+    finally:
+        data._load.cache_clear()
+    assert seen is not None and seen.date == "2025-12-10" and last == "10 Dec 2025"
+
+
+def test_no_sanctions_round_under_lee_until_one_is_announced():
+    ed = start(*CURRENT)
+    assert seoul.rounds_since_lee(ed) == "none" and seoul.designation_under_lee(ed) is None
+    assert seoul.rounds_since_lee(start("2024-06-30", "2022-02-24", "2024-03-31", "TLP:CLEAR")) is None
+
+
+def test_reader_form_amounts_in_what_moved():
+    from briefing.themes import overview
+
+    assert overview._amount({"short_unit": "KRW tn", "value": 1.24}) == "KRW 1.24 tn"
+    assert overview._amount({"short_unit": "$ bn", "value": 4.53}) == "$4.53 bn"
+    assert overview._period_and_stage({"period": "2025", "stage": "partial_year"}) == "2025, to date"
+    assert "partial_year" not in overview.moved(start(*CURRENT)).data
+    assert "1,431 items by 2025-06" not in russia_policy.header(start(*CURRENT)).data

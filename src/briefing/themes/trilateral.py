@@ -200,11 +200,11 @@ def lapse_days(ed: Window) -> str:
 
 @SIGNPOSTS
 def exercise_cancelled(ed: Window) -> Seen | None:
-    """An allied exercise reported cancelled, postponed, suspended or scaled down."""
+    """An allied exercise reported cancelled, postponed, suspended or scaled down, or its field drills moved."""
     events = ed.known(data.events())
     found = events[(events["theme"] == THEMES[0]) & (events["event_type"] == "exercise")
-                   & events["summary"].str.contains(r"cancel|postpon|suspend|scaled? (?:back|down)", case=False,
-                                                    na=False)]
+                   & events["summary"].str.contains(r"cancel|postpon|suspend|scaled? (?:back|down)|drills (?:are )?moved",
+                                                    case=False, na=False)]
     if found.empty:
         return None
     first = found.sort_values("reported_on").iloc[0]
