@@ -144,6 +144,11 @@ def test_icbm_signpost_is_seen_only_after_a_launch_later_than_the_parade(tmp_pat
     assert seen is not None and seen.date == "2025-12-10" and last == "10 Dec 2025"
 
 
+def test_the_icbm_signpost_waits_for_its_threshold_date():
+    """'No ICBM test by 31 Dec 2026' cannot be seen before the record reaches that date."""
+    assert alliance.no_icbm_test_by_horizon(start(*CURRENT)) is None
+
+
 def test_no_sanctions_round_under_lee_until_one_is_announced():
     ed = start(*CURRENT)
     assert seoul.rounds_since_lee(ed) == "none" and seoul.designation_under_lee(ed) is None

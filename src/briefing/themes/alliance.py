@@ -260,6 +260,21 @@ def icbm_launch_after_parade(ed: Window) -> Seen | None:
     return Seen(later.iloc[0]["reported_on"].date().isoformat(), (later.iloc[0]["event_id"], HWASONG_20))
 
 
+ICBM_TEST_BY = "2026-12-31"  # threshold: the horizon of the ICBM-testing judgment
+
+
+@SIGNPOSTS
+def no_icbm_test_by_horizon(ed: Window) -> Seen | None:
+    """The record reaches :data:`ICBM_TEST_BY` with no ICBM launch after the Hwasong-20 was shown."""
+    shown = ed.event(HWASONG_20)
+    end = ed.record_end
+    if shown is None or end is None or pd.Timestamp(end) < pd.Timestamp(ICBM_TEST_BY):
+        return None
+    if icbm_launch_after_parade(ed) is not None:
+        return None
+    return Seen(ICBM_TEST_BY, (HWASONG_20,))
+
+
 @SIGNPOSTS
 def second_troop_deployment(ed: Window) -> Seen | None:
     """A second deployment of DPRK troops to Russia reported after the first (NIS, Oct 2024)."""
