@@ -182,9 +182,9 @@ def header(ed: Window):
     trend = ""
     if len(totals) >= 2:
         peak, last = totals.loc[totals["value"].idxmax()], totals.iloc[-1]
-        trend = (f"trade stood at ${last['value']:.1f}bn in {last['year']}, against a peak of "
+        trend = (f"trade stood at ${last['value']:.1f}bn in {last['year']}, against the highest total on record, "
                  f"${peak['value']:.1f}bn in {peak['year']}" if last["year"] != peak["year"]
-                 else f"trade peaked at ${peak['value']:.1f}bn in {peak['year']}")
+                 else f"trade reached ${peak['value']:.1f}bn in {peak['year']}, the highest total on record")
     items = _control_items(ed)
     controls = (f"the export-control list held {int(items['value'].iloc[-1]):,} items in {control_list_month(ed)}"
                 if not items.empty else "")
@@ -212,10 +212,11 @@ def trade_chart(ed: Window):
     frame = frame[frame["indicator_id"] == "kor_rus_trade_total"]
     claimed = claimed_trade(ed)
     totals = _rok_totals(ed)
-    title = (f"Trade peaked at ${totals['value'].max():.1f}bn; the article's ${claimed[1]:g}bn matches neither "
-             f"{claimed[0]} series"
+    title = (f"The highest total on record is ${totals['value'].max():.1f}bn; the article's ${claimed[1]:g}bn matches "
+             f"neither {claimed[0]} series"
              if claimed and not totals.empty else
-             (f"Trade with Russia peaked at ${totals['value'].max():.1f}bn" if not totals.empty else "No trade figures on record"))
+             (f"The highest ROK–Russia trade total on record is ${totals['value'].max():.1f}bn" if not totals.empty
+              else "No trade figures on record"))
     return brief.chart(ed, charts.trade_series(frame, title, "ROK–Russia total trade by year, USD billion (nominal), by "
                                            "who reported it", claimed=claimed, as_of=ed.as_of))
 

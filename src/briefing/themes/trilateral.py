@@ -249,12 +249,16 @@ def header(ed: Window):
     if deal is not None:
         title = "The trilateral military track holds while Trump turns the alliance into a trade negotiation"
         agenda = "tariffs, an immigration raid and an investment deal" if raid is not None else "a tariff deal"
-        line = f"Exercises continue on schedule; {agenda} now share the agenda with security."
+        moved = exercise_cancelled(ed)
+        drills = ("Exercises continue, though some field drills were moved in "
+                  f"{fmt_date(ed.event(moved.ids[0])['date_start'], 'month')}" if moved else "Exercises continue on schedule")
+        line = f"{drills}; {agenda} now share the agenda with security."
     elif not ed.events(*THEMES).empty:
         events = ed.events(*THEMES)
         summits = events[events["event_type"].isin(["summit", "agreement_signed"])]
         title = "Washington, Seoul and Tokyo are building a standing trilateral framework"
-        line = (f"{plural(len(summits), 'summit or agreement')} and {plural(len(exercises(ed)), 'major exercise')} "
+        pacts = f"{len(summits)} {'summit or agreement' if len(summits) == 1 else 'summits or agreements'}"
+        line = (f"{pacts} and {plural(len(exercises(ed)), 'major exercise')} "
                 f"on record answer the DPRK–Russia alignment.")
     else:
         title = "No trilateral milestone was on record yet"
