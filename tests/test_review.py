@@ -163,3 +163,11 @@ def test_reader_form_amounts_in_what_moved():
     assert overview._period_and_stage({"period": "2025", "stage": "partial_year"}) == "2025, to date"
     assert "partial_year" not in overview.moved(start(*CURRENT)).data
     assert "1,431 items by 2025-06" not in russia_policy.header(start(*CURRENT)).data
+
+
+def test_each_brief_says_why_it_matters_in_one_line():
+    from briefing.themes import overview
+
+    for module in (alliance, seoul, trilateral, russia_policy, overview):
+        text = module.why_it_matters(start(*CURRENT)).data
+        assert "Why it matters:" in text and text.count(". ") <= 1

@@ -318,6 +318,16 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters to the ROK (shown under the bottom line)."""
+    if ed.event("ev_20240619_treaty_signed") is None:
+        return brief.paragraph("Why it matters: Russian help could ease the sanctions that constrain the DPRK's "
+                               "weapons programmes.", "why-it-matters")
+    return brief.paragraph("Why it matters: a treaty ally with a UN Security Council veto shields Pyongyang from new "
+                           "sanctions, and combat experience and Russian technology can raise the threat to the ROK.",
+                           "why-it-matters")
+
+
 def header(ed: Window):
     """Title stating the judgment and the bottom line, as known on ``as_of``."""
     troops = span(claims(ed, "dprk_troops_in_russia"))

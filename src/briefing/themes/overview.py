@@ -26,6 +26,12 @@ def signposts(ed: Window):
     return line.signpost_changes(ed, MODULES)
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why the overview matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: the DPRK–Russia alliance, Seoul's outreach and the US alliance now move "
+                           "on different clocks; the signposts show which way each is heading.", "why-it-matters")
+
+
 def header(ed: Window):
     known = ed.known(data.events())
     if known.empty:

@@ -177,6 +177,13 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: Moscow is the one capital with both a treaty with Pyongyang and a "
+                           "working channel to Seoul; how Seoul uses that channel tests its sanctions policy.",
+                           "why-it-matters")
+
+
 def header(ed: Window):
     totals = _rok_totals(ed)
     trend = ""

@@ -288,6 +288,12 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: whether Seoul's deterrence and outreach move together decides how much "
+                           "room it has with Pyongyang, Washington and Moscow.", "why-it-matters")
+
+
 def header(ed: Window):
     start = lee_start(ed)
     events = ed.known(data.events())

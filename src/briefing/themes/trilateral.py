@@ -244,6 +244,13 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: the drills and the trilateral framework are the allies' answer to the "
+                           "DPRK–Russia alignment; tying them to trade or to a Trump–Kim deal would change that answer.",
+                           "why-it-matters")
+
+
 def header(ed: Window):
     deal, raid = ed.event("ev_20250730_us_rok_tariff_deal"), ed.event("ev_20250904_georgia_plant_raid")
     if deal is not None:
