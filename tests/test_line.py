@@ -102,7 +102,9 @@ def test_reconstructed_versions_are_flagged_to_readers_and_in_the_record():
     said = box.metadata[line.LINE_KEY]["judgments"]
     assert said and all(j["reconstructed"] and j["reconstructed_on"] == "2025-12-15" for j in said)
     current = alliance.key_judgments(start(*CURRENT)).metadata[line.LINE_KEY]["judgments"]
-    assert {j["reconstructed"] for j in current} == {True, False}
+    revised = [j for j in current if j["reconstructed_on"] == "2026-11-30"]  # the review of issue 11
+    assert revised and all(j["reconstructed"] for j in revised)
+    assert "Reconstructed on 30 Nov 2026 for 15 Dec 2025" in alliance.key_judgments(start(*CURRENT)).data
 
 
 def test_a_signpost_flips_when_a_row_that_meets_it_is_added(tmp_path, monkeypatch):
@@ -110,7 +112,7 @@ def test_a_signpost_flips_when_a_row_that_meets_it_is_added(tmp_path, monkeypatc
     shutil.copytree(data.data_dir(), copy)
     monkeypatch.setenv("BRIEFING_REGISTER", str(REGISTER))
     ed = start(*CURRENT)
-    before = {s["id"]: s for s in line.evaluate(ed, alliance)}["signpost-troops-return"]
+    before = {s["id"]: s for s in line.evaluate(ed, alliance)}["signpost-troops-return-2025-12"]
     row = ("ev_20251201_troops_return,2025-12-01,,day,dprk_russia,deployment,DPRK,Russia,,"
            "ROK NIS says North Korean troops are returning home from Kursk.,Troops return,eases,"
            "confirmed_single,2025-12-01,exact,kbs_192744,,\n")
@@ -118,7 +120,7 @@ def test_a_signpost_flips_when_a_row_that_meets_it_is_added(tmp_path, monkeypatc
     monkeypatch.setenv("BRIEFING_DATA", str(copy))
     data._load.cache_clear()
     try:
-        after = {s["id"]: s for s in line.evaluate(start(*CURRENT), alliance)}["signpost-troops-return"]
+        after = {s["id"]: s for s in line.evaluate(start(*CURRENT), alliance)}["signpost-troops-return-2025-12"]
         changed = overview.signposts(start(*CURRENT))
     finally:
         data._load.cache_clear()
@@ -186,7 +188,7 @@ def test_a_changed_register_file_changes_the_render_key(register_copy, project):
 
 def test_a_judgment_shown_after_its_horizon_says_it_is_due_for_review():
     box = seoul.key_judgments(start("2026-07-01", "", "", "TLP:CLEAR")).data
-    assert "its check date (15 Jun 2026) has passed: due for review" in box
+    assert "its check date (30 Jun 2026) has passed: due for review" in box
     assert "due for review" not in seoul.key_judgments(start(*CURRENT)).data
 
 

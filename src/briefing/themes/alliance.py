@@ -9,7 +9,7 @@ import pandas as pd
 from .. import brief, charts, data, line
 from ..brief import Judgment, fmt_date, fmt_num, plural
 from ..register import Registry, Seen
-from . import Window
+from . import SOURCE_ANALYSIS, Window
 
 THEMES = ("dprk_russia",)
 MILESTONES = ("summit", "agreement_signed", "ratification", "agreement_in_force", "deployment", "statement", "combat")
@@ -47,10 +47,11 @@ def range_text(r: tuple[float, float]) -> str:
 
 
 def _who(frame: pd.DataFrame) -> str:
-    """'ROK NIS, Ukraine (Zelensky) and 3 others': the claimants of ``frame``, first to last."""
+    """'ROK NIS, Ukraine (Zelensky) and 3 other claimants': the claimants of ``frame``, first to last."""
     names = list(dict.fromkeys(frame["claimant"]))
-    return names[0] if len(names) == 1 else ", ".join(names[:2]) + (
-        f" and {plural(len(names) - 2, 'other')}" if len(names) > 2 else "")
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:2]) + f" and {plural(len(names) - 2, 'other claimant')}"
 
 
 BRIEF = "01-dprk-russia-alliance"
@@ -169,17 +170,35 @@ def _inbound(ed: Window) -> pd.DataFrame:
     return inbound[inbound["direction"] == "russia_to_dprk"]
 
 
+def reported_inbound(ed: Window) -> pd.DataFrame:
+    """Support from Russia to the DPRK reported by a government or monitor, as known on ``as_of``.
+
+    A flow counts only if it is not merely alleged and at least one of its sources is not the source
+    analysis under review: the article's own unverified assertions are not evidence for a judgment on it.
+    """
+    inbound = _inbound(ed)
+    independent = inbound["source_ids"].map(lambda cell: bool(set(data.split_ids(cell)) - {SOURCE_ANALYSIS}))
+    return inbound[(inbound["status"] != "alleged") & independent]
+
+
 @QUERIES
 def inbound_kinds(ed: Window) -> str | None:
-    """Kinds of support from Russia to the DPRK in the ledger (two at least, or None)."""
-    inbound = _inbound(ed)
+    """Kinds of support from Russia to the DPRK reported by governments or monitors (two at least, or None)."""
+    inbound = reported_inbound(ed)
     return None if len(inbound) < 2 else str(len(inbound))
 
 
 @QUERIES
+def inbound_alleged(ed: Window) -> str | None:
+    """Kinds asserted only by the source analysis or otherwise unconfirmed ('2 more'), or None."""
+    extra = len(_inbound(ed)) - len(reported_inbound(ed))
+    return None if extra <= 0 else str(extra)
+
+
+@QUERIES
 def inbound_reported(ed: Window) -> str | None:
-    inbound = _inbound(ed)
-    return None if len(inbound) < 2 else str(int((inbound["status"] != "alleged").sum()))
+    inbound = reported_inbound(ed)
+    return None if len(inbound) < 2 else str(len(inbound))
 
 
 @QUERIES
@@ -189,6 +208,71 @@ def missile_counts(ed: Window) -> str | None:
         return None
     return "; ".join(f"{_value(row)} ({row['claimant']}, {fmt_date(row['claim_date'], 'month')})"
                      for _, row in missiles.iterrows())
+
+
+@QUERIES
+def latest_builders(ed: Window) -> str | None:
+    """'about 5,000': the latest estimate of DPRK military construction troops or workers sent to Russia."""
+    frame = claims(ed, "dprk_military_workers")
+    return None if frame.empty else "about " + _value(frame.sort_values(["claim_date", "claim_id"]).iloc[-1])
+
+
+@QUERIES
+def latest_builders_claimant(ed: Window) -> str | None:
+    frame = claims(ed, "dprk_military_workers")
+    if frame.empty:
+        return None
+    row = frame.sort_values(["claim_date", "claim_id"]).iloc[-1]
+    return f"{row['claimant']} on {fmt_date(row['claim_date'])}"
+
+
+HWASONG_20 = "ev_20251010_hwasong20_shown"
+
+
+@QUERIES
+def hwasong20_shown(ed: Window) -> str | None:
+    return _date_of(ed, HWASONG_20)
+
+
+def _icbm_launches(ed: Window) -> pd.DataFrame:
+    events = ed.known(data.events())
+    return events[(events["event_type"] == "missile_launch") & (events["theme"] == "dprk_military")
+                  & events["summary"].str.contains(r"\bICBM\b", na=False)]
+
+
+@QUERIES
+def last_icbm_launch(ed: Window) -> str | None:
+    """Date of the latest ICBM launch on record (None if none is known)."""
+    launches = _icbm_launches(ed)
+    return None if launches.empty else fmt_date(launches["date_start"].max())
+
+
+@SIGNPOSTS
+def icbm_launch_after_parade(ed: Window) -> Seen | None:
+    """An ICBM launch on record after the Hwasong-20 was first shown (10 Oct 2025)."""
+    shown = ed.event(HWASONG_20)
+    if shown is None:
+        return None
+    launches = _icbm_launches(ed)
+    later = launches[launches["date_start"] > shown["date_start"]].sort_values("reported_on")
+    if later.empty:
+        return None
+    return Seen(later.iloc[0]["reported_on"].date().isoformat(), (later.iloc[0]["event_id"], HWASONG_20))
+
+
+ICBM_TEST_BY = "2026-12-31"  # threshold: the horizon of the ICBM-testing judgment
+
+
+@SIGNPOSTS
+def no_icbm_test_by_horizon(ed: Window) -> Seen | None:
+    """The record reaches :data:`ICBM_TEST_BY` with no ICBM launch after the Hwasong-20 was shown."""
+    shown = ed.event(HWASONG_20)
+    end = ed.record_end
+    if shown is None or end is None or pd.Timestamp(end) < pd.Timestamp(ICBM_TEST_BY):
+        return None
+    if icbm_launch_after_parade(ed) is not None:
+        return None
+    return Seen(ICBM_TEST_BY, (HWASONG_20,))
 
 
 @SIGNPOSTS
@@ -234,12 +318,21 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters to the ROK (shown under the bottom line)."""
+    if ed.event("ev_20240619_treaty_signed") is None:
+        return brief.paragraph("Why it matters: Russian help could ease the sanctions that constrain the DPRK's "
+                               "weapons programmes.", "why-it-matters")
+    return brief.paragraph("Why it matters: a treaty ally with a UN Security Council veto shields Pyongyang from new "
+                           "sanctions, and combat experience and Russian technology can raise the threat to the ROK.",
+                           "why-it-matters")
+
+
 def header(ed: Window):
     """Title stating the judgment and the bottom line, as known on ``as_of``."""
     troops = span(claims(ed, "dprk_troops_in_russia"))
     signed = ed.event("ev_20240619_treaty_signed")
-    inbound = ed.known(data.flows())
-    reported = inbound[(inbound["direction"] == "russia_to_dprk") & (inbound["status"] != "alleged")]
+    reported = reported_inbound(ed)
     paid = [brief.label(i, "item") for i in dict.fromkeys(reported["item"])]
     payment = f"; Russia pays in {', '.join(paid[:-1])} and {paid[-1]}" if len(paid) >= 2 else ""
     if signed is not None and troops:

@@ -26,6 +26,12 @@ def signposts(ed: Window):
     return line.signpost_changes(ed, MODULES)
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why the overview matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: the DPRK–Russia alliance, Seoul's outreach and the US alliance now move "
+                           "on different clocks; the signposts show which way each is heading.", "why-it-matters")
+
+
 def header(ed: Window):
     known = ed.known(data.events())
     if known.empty:
@@ -34,7 +40,8 @@ def header(ed: Window):
     flags = {t: brief.trend(known[known["theme"] == t], ed.previous_edition, ed.as_of) for t in THEMES}
     worse = [brief.label(t, "theme") for t, f in flags.items() if f == "deteriorated"]
     if ed.event(seoul.LEE_INAUGURATED) is not None and ed.event("ev_20241018_nis_troop_dispatch") is not None:
-        title = "The DPRK–Russia alliance is reshaping the peninsula faster than Seoul's outreach can offset"
+        # Follows from the lead judgments of the alliance and Seoul briefs: the treaty holds, the outreach is rebuffed.
+        title = "The DPRK–Russia treaty alliance holds while Pyongyang rebuffs Seoul's outreach"
     elif ed.event("ev_20241018_nis_troop_dispatch") is not None:
         title = "North Korean troops in Russia's war are reshaping the security picture around Korea"
     else:
@@ -61,12 +68,27 @@ def timeline(ed: Window):
                                        f"{ed.period}; one lane per theme", lane="theme", as_of=ed.as_of))
 
 
+def _period_and_stage(row) -> str:
+    """'2025, to date' or '2026, enacted': the stage in words, left out when it is just 'reported'."""
+    stage = {"partial_year": "to date", "reported": ""}.get(row["stage"], str(row["stage"]).replace("_", " "))
+    return f"{row['period']}, {stage}" if stage else str(row["period"])
+
+
+def _amount(row) -> str:
+    """'KRW 1.24 tn', '$4.53 bn', '1,431 items': the currency before the number, as a reader writes it."""
+    unit, value = str(row["short_unit"]), f"{row['value']:,.4g}"
+    if unit.startswith("$"):
+        return f"${value} {unit[1:].strip()}".strip()
+    if unit.startswith("KRW"):
+        return f"KRW {value} {unit[3:].strip()}".strip()
+    return f"{value} {unit}"
+
+
 def moved(ed: Window):
     """Indicators, estimates and polls that entered the record since the last edition."""
     rows = []
     for name, label, value in (
-            ("indicators", lambda r: f"{r['title']} ({r['period']}, {r['stage']})",
-             lambda r: f"{r['value']:g} {r['short_unit']}"),
+            ("indicators", lambda r: f"{r['title']} ({_period_and_stage(r)})", _amount),
             ("claims", lambda r: f"{brief.sentence_case(brief.label(r['quantity'], 'quantity'))}: {r['claimant']}",
              lambda r: alliance._value(r) + f" {r['unit']}"),
             ("polls", lambda r: f"Poll: {str(r['topic']).replace('_', ' ')} ({r['pollster']})",

@@ -72,6 +72,22 @@ def control_list_period(ed: Window) -> str | None:
     return None if items.empty else str(items.iloc[-1]["period"])
 
 
+@QUERIES
+def control_list_month(ed: Window) -> str | None:
+    """'June 2025': the month of the latest count of the export-control list, in reader form."""
+    items = _control_items(ed)
+    if items.empty:
+        return None
+    return pd.Timestamp(str(items.iloc[-1]["period"]) + "-01").strftime("%B %Y")
+
+
+@QUERIES
+def cho_lavrov(ed: Window) -> str | None:
+    """Date of the first formal ROK–Russia foreign ministers' talks since the invasion, if on record."""
+    event = ed.event("ev_20250926_cho_lavrov_unga")
+    return None if event is None else fmt_date(event["date_start"])
+
+
 def _ships(ed: Window) -> pd.DataFrame:
     ships = ed.known(data.sanctions())
     return ships[ships["vessels"].fillna(0) > 0]
@@ -161,17 +177,23 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: Moscow is the one capital with both a treaty with Pyongyang and a "
+                           "working channel to Seoul; how Seoul uses that channel tests its sanctions policy.",
+                           "why-it-matters")
+
+
 def header(ed: Window):
     totals = _rok_totals(ed)
     trend = ""
     if len(totals) >= 2:
         peak, last = totals.loc[totals["value"].idxmax()], totals.iloc[-1]
-        trend = (f"trade stood at ${last['value']:.1f}bn in {last['year']}, against a peak of "
+        trend = (f"trade stood at ${last['value']:.1f}bn in {last['year']}, against the highest total on record, "
                  f"${peak['value']:.1f}bn in {peak['year']}" if last["year"] != peak["year"]
-                 else f"trade peaked at ${peak['value']:.1f}bn in {peak['year']}")
-    items = ed.known(data.indicators())
-    items = items[items["indicator_id"] == "rok_export_control_items"]
-    controls = (f"the export-control list held {int(items['value'].iloc[-1]):,} items by {items['period'].iloc[-1]}"
+                 else f"trade reached ${peak['value']:.1f}bn in {peak['year']}, the highest total on record")
+    items = _control_items(ed)
+    controls = (f"the export-control list held {int(items['value'].iloc[-1]):,} items in {control_list_month(ed)}"
                 if not items.empty else "")
     facts = "; ".join(part for part in (trend, controls) if part)
     if ed.event("ev_20250604_wi_named_nsa") is not None:
@@ -197,10 +219,11 @@ def trade_chart(ed: Window):
     frame = frame[frame["indicator_id"] == "kor_rus_trade_total"]
     claimed = claimed_trade(ed)
     totals = _rok_totals(ed)
-    title = (f"Trade peaked at ${totals['value'].max():.1f}bn; the article's ${claimed[1]:g}bn matches neither "
-             f"{claimed[0]} series"
+    title = (f"The highest total on record is ${totals['value'].max():.1f}bn; the article's ${claimed[1]:g}bn matches "
+             f"neither {claimed[0]} series"
              if claimed and not totals.empty else
-             (f"Trade with Russia peaked at ${totals['value'].max():.1f}bn" if not totals.empty else "No trade figures on record"))
+             (f"The highest ROK–Russia trade total on record is ${totals['value'].max():.1f}bn" if not totals.empty
+              else "No trade figures on record"))
     return brief.chart(ed, charts.trade_series(frame, title, "ROK–Russia total trade by year, USD billion (nominal), by "
                                            "who reported it", claimed=claimed, as_of=ed.as_of))
 

@@ -13,6 +13,11 @@ from . import Window, check
 
 THEMES = ("seoul_response", "inter_korean")
 LEE_INAUGURATED = "ev_20250604_lee_inauguration"
+# The government in office decides the era of an event: Yoon governed until the Assembly impeached him (his
+# powers were suspended that day, 14 Dec 2024); acting presidents governed until Lee took office (Yoon was
+# removed on 4 Apr 2025, Lee inaugurated on 4 Jun 2025).  Boundaries are read from the events table.
+YOON_SUSPENDED = "ev_20241214_yoon_impeached"
+ERAS = ("Yoon", "Acting", "Lee")
 # Measures compared side by side: (measure, event types, themes).
 MEASURES = (("Sanctions designations", ("sanctions",), ("seoul_response",)),
             ("Export controls on Russia", ("export_control",), ("seoul_russia",)),
@@ -26,11 +31,21 @@ def lee_start(ed: Window) -> pd.Timestamp | None:
 
 
 def era(ed: Window, events: pd.DataFrame) -> pd.Series:
-    """'Yoon' or 'Lee' for each event, split at Lee's inauguration."""
-    start = lee_start(ed)
-    if start is None:
-        return pd.Series("Yoon", index=events.index)
-    return events["date_start"].map(lambda d: "Lee" if d >= start else "Yoon")
+    """'Yoon', 'Acting' or 'Lee' for each event: the government in office on the event's start date.
+
+    Before Yoon's impeachment is on record every event is Yoon's; from the impeachment to Lee's
+    inauguration the country was run by acting presidents, whose steps count for neither president.
+    """
+    bounds = [(ed.event(YOON_SUSPENDED), "Acting"), (ed.event(LEE_INAUGURATED), "Lee")]
+
+    def government(day: pd.Timestamp) -> str:
+        found = "Yoon"
+        for event, name in bounds:
+            if event is not None and day >= event["date_start"]:
+                found = name
+        return found
+
+    return events["date_start"].map(government) if len(events) else pd.Series(dtype=str)
 
 
 def budget(ed: Window) -> pd.DataFrame:
@@ -155,6 +170,40 @@ def designated_vessels(ed: Window) -> str | None:
     return None if rounds.empty else str(int(rounds["vessels"].sum()))
 
 
+@QUERIES
+def hostile_state(ed: Window) -> str | None:
+    """Date KCNA first said the DPRK constitution names the ROK a hostile state."""
+    event = ed.event("ev_20241017_constitution_hostile_state")
+    return None if event is None else fmt_date(event["date_start"])
+
+
+def _rounds_since_lee(ed: Window) -> pd.DataFrame | None:
+    start = lee_start(ed)
+    if start is None:
+        return None
+    rounds = _rounds(ed)
+    return rounds[rounds["announced"] >= start]
+
+
+@QUERIES
+def rounds_since_lee(ed: Window) -> str | None:
+    """'none' or '2 rounds': designation rounds announced since Lee took office (None before he did)."""
+    rounds = _rounds_since_lee(ed)
+    if rounds is None:
+        return None
+    return "none" if rounds.empty else plural(len(rounds), "round")
+
+
+@SIGNPOSTS
+def designation_under_lee(ed: Window) -> Seen | None:
+    """A first ROK sanctions designation round announced after Lee took office."""
+    rounds = _rounds_since_lee(ed)
+    if rounds is None or rounds.empty:
+        return None
+    first = rounds.sort_values("reported_on").iloc[0]
+    return Seen(first["reported_on"].date().isoformat(), (first["measure_id"],))
+
+
 def _nuclear_polls(ed: Window) -> pd.DataFrame:
     polls = ed.known(data.polls())
     return polls[polls["topic"] == "own_nuclear_weapons"]
@@ -239,6 +288,12 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: whether Seoul's deterrence and outreach move together decides how much "
+                           "room it has with Pyongyang, Washington and Moscow.", "why-it-matters")
+
+
 def header(ed: Window):
     start = lee_start(ed)
     events = ed.known(data.events())
@@ -246,9 +301,9 @@ def header(ed: Window):
                                            & (events["security_effect"] == "worsens")).sum())
     if start is not None and rebuffs:
         title = "Seoul has swung from pressure to outreach, and Pyongyang is rebuffing it"
-        line = (f"Under President Yoon Seoul armed, sanctioned and aligned; since {fmt_date(start)} President Lee has "
-                f"eased pressure on the North and met {plural(rebuffs, 'public rejection')}, while the defence "
-                "build-up continues.")
+        line = (f"Under President Yoon, Seoul raised defence spending, sanctioned DPRK–Russia arms networks and drew "
+                f"closer to Washington and Tokyo; since {fmt_date(start)} President Lee has eased pressure on the North "
+                f"and met {plural(rebuffs, 'public rejection')}, while the defence budget keeps rising.")
     elif start is not None:
         title = "Seoul has swung from pressure to outreach"
         line = (f"Since {fmt_date(start)} President Lee has eased pressure on the North; Pyongyang had not yet "
@@ -297,18 +352,23 @@ def sanctions(ed: Window):
 
 def era_events(ed: Window, which: str):
     events = ed.events(*THEMES)
-    events = events[era(ed, events) == which]
-    caption = ("The Yoon era: what Seoul did and what it faced" if which == "Yoon"
-               else "The Lee Jae-myung era: outreach and Pyongyang's answers")
+    eras = era(ed, events)
+    # The Yoon table runs on to Lee's inauguration: the acting presidents' months close that era.
+    events = events[eras.isin(("Yoon", "Acting")) if which == "Yoon" else eras == which]
+    caption = ("The Yoon era and the acting presidents after his impeachment: what Seoul did and what it faced"
+               if which == "Yoon" else "The Lee Jae-myung era: outreach and Pyongyang's answers")
     return brief.table(ed, events, {"date_start": "Date", "actor1": "Actor", "summary": "What happened",
                                 "security_effect": "Effect on ROK security"}, caption)
 
 
-def side_by_side(ed: Window):
-    """Yoon vs Lee, measure by measure: counts of events of each kind in each era."""
+def side_by_side_counts(ed: Window) -> pd.DataFrame:
+    """Yoon vs Lee, measure by measure: counts of events of each kind under each government.
+
+    An event is counted under the government in office on its date (:func:`era`); steps taken by the
+    acting presidents between Yoon's impeachment and Lee's inauguration are counted apart.
+    """
     events = ed.known(data.events())
     events = events[events["date_start"] >= pd.Timestamp(ed.since)]
-    start = lee_start(ed)
     rows = []
     for measure, types, themes in MEASURES:
         subset = events[events["event_type"].isin(types) & events["theme"].isin(themes)]
@@ -316,14 +376,24 @@ def side_by_side(ed: Window):
             subset = subset[subset["security_effect"] == "eases"]
         if measure.startswith("Pyongyang"):
             subset = subset[subset["security_effect"] == "worsens"]
-        lee = subset[subset["date_start"] >= start] if start is not None else subset.iloc[0:0]
-        yoon = subset.drop(lee.index)
-        rows.append({"measure": measure, "yoon": len(yoon), "lee": len(lee),
+        eras = era(ed, subset)
+        rows.append({"measure": measure, **{name.lower(): int((eras == name).sum()) for name in ERAS},
                      "source_ids": ";".join(subset["source_ids"].dropna())})
-    frame = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def side_by_side(ed: Window):
+    """Yoon vs Lee, measure by measure: counts of events of each kind in each era."""
+    frame = side_by_side_counts(ed)
+    start = lee_start(ed)
     lee_label = f"Lee (from {fmt_date(start)})" if start is not None else "Lee (not yet in office)"
-    return brief.table(ed, frame, {"measure": "Measure", "yoon": "Yoon (events)", "lee": lee_label},
-                       "Yoon and Lee side by side: events in the dataset, by measure")
+    columns = {"measure": "Measure", "yoon": "Yoon (events)"}
+    suspended = ed.event(YOON_SUSPENDED)
+    if suspended is not None:
+        columns["acting"] = f"Acting presidents (from {fmt_date(suspended['date_start'])})"
+    columns["lee"] = lee_label
+    return brief.table(ed, frame, columns, "Yoon and Lee side by side: events in the dataset, by measure, "
+                       "counted under the government in office on the day")
 
 
 def polls_table(ed: Window):

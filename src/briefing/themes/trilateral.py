@@ -43,9 +43,32 @@ def _freedom_edge(ed: Window) -> pd.DataFrame:
 
 @QUERIES
 def exercise_count(ed: Window) -> str | None:
-    """'9 major exercises' since the start of the period (two at least)."""
+    """'9 major exercises' on record in the period (two at least)."""
     drills = exercises(ed)
     return None if len(drills) < 2 else plural(len(drills), "major exercise")
+
+
+@QUERIES
+def first_exercise_month(ed: Window) -> str | None:
+    """Month of the first exercise on record: the count runs from there, not from the period's start."""
+    drills = exercises(ed)
+    return None if drills.empty else fmt_date(drills["date_start"].min(), "month")
+
+
+OFFICIAL_TYPES = ("government_official", "intergovernmental")
+
+
+@QUERIES
+def exercise_sources(ed: Window) -> str | None:
+    """'2 of 11 exercise dates rest on official releases, the rest on media reports' (who reported the dates)."""
+    drills = exercises(ed)
+    if drills.empty:
+        return None
+    kinds = data.sources().set_index("source_id")["source_type"]
+    official = drills["source_ids"].map(
+        lambda cell: any(kinds.get(i) in OFFICIAL_TYPES for i in data.split_ids(cell)))
+    return (f"{int(official.sum())} of {len(drills)} exercise dates rest on official releases, "
+            f"the rest on media reports")
 
 
 @QUERIES
@@ -89,14 +112,36 @@ def security_memorandum(ed: Window) -> str | None:
 
 
 def _disputes(ed: Window) -> pd.DataFrame:
+    """Trade and enforcement frictions with Washington: incidents and trade measures coded as worsening.
+
+    A deal that settles a friction (the July 2025 tariff deal, the October investment split) is a trade
+    measure but not a dispute: only rows whose security effect is 'worsens' count.
+    """
     trade = ed.events(*THEMES)
-    return trade[trade["event_type"].isin(["trade_measure", "incident"])]
+    return trade[trade["event_type"].isin(["trade_measure", "incident"]) & (trade["security_effect"] == "worsens")]
+
+
+def _deals(ed: Window) -> pd.DataFrame:
+    trade = ed.events(*THEMES)
+    return trade[(trade["event_type"] == "trade_measure") & (trade["security_effect"] != "worsens")]
+
+
+@QUERIES
+def trade_deals(ed: Window) -> str | None:
+    deals = _deals(ed)
+    return None if deals.empty else plural(len(deals), "trade or investment deal")
+
+
+@QUERIES
+def latest_deal(ed: Window) -> str | None:
+    deals = _deals(ed)
+    return None if deals.empty else fmt_date(deals["date_start"].max())
 
 
 @QUERIES
 def trade_disputes(ed: Window) -> str | None:
     trade = _disputes(ed)
-    return None if trade.empty else plural(len(trade), "trade or enforcement dispute")
+    return None if trade.empty else plural(len(trade), "trade or enforcement friction")
 
 
 @QUERIES
@@ -119,6 +164,16 @@ def kim_terms_for_talks(ed: Window) -> str | None:
 @QUERIES
 def apec_summit_end(ed: Window) -> str | None:
     return _date_of(ed, "ev_20251031_apec_gyeongju", "date_end")
+
+
+@QUERIES
+def takaichi_in_office(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20251021_takaichi_prime_minister")
+
+
+@QUERIES
+def scm_57(ed: Window) -> str | None:
+    return _date_of(ed, "ev_20251104_scm_57")
 
 
 def _nato(ed: Window) -> pd.DataFrame:
@@ -145,11 +200,11 @@ def lapse_days(ed: Window) -> str:
 
 @SIGNPOSTS
 def exercise_cancelled(ed: Window) -> Seen | None:
-    """An allied exercise reported cancelled, postponed, suspended or scaled down."""
+    """An allied exercise reported cancelled, postponed, suspended or scaled down, or its field drills moved."""
     events = ed.known(data.events())
     found = events[(events["theme"] == THEMES[0]) & (events["event_type"] == "exercise")
-                   & events["summary"].str.contains(r"cancel|postpon|suspend|scaled? (?:back|down)", case=False,
-                                                    na=False)]
+                   & events["summary"].str.contains(r"cancel|postpon|suspend|scaled? (?:back|down)|drills (?:are )?moved",
+                                                    case=False, na=False)]
     if found.empty:
         return None
     first = found.sort_values("reported_on").iloc[0]
@@ -189,18 +244,29 @@ def judgments(ed: Window) -> list[Judgment]:
     return line.judgments(ed, sys.modules[__name__])
 
 
+def why_it_matters(ed: Window):
+    """One line for a policymaker: why this brief matters (shown under the bottom line)."""
+    return brief.paragraph("Why it matters: the drills and the trilateral framework are the allies' answer to the "
+                           "DPRK–Russia alignment; tying them to trade or to a Trump–Kim deal would change that answer.",
+                           "why-it-matters")
+
+
 def header(ed: Window):
     deal, raid = ed.event("ev_20250730_us_rok_tariff_deal"), ed.event("ev_20250904_georgia_plant_raid")
     if deal is not None:
         title = "The trilateral military track holds while Trump turns the alliance into a trade negotiation"
         agenda = "tariffs, an immigration raid and an investment deal" if raid is not None else "a tariff deal"
-        line = f"Exercises continue on schedule; {agenda} now share the agenda with security."
+        moved = exercise_cancelled(ed)
+        drills = ("Exercises continue, though some field drills were moved in "
+                  f"{fmt_date(ed.event(moved.ids[0])['date_start'], 'month')}" if moved else "Exercises continue on schedule")
+        line = f"{drills}; {agenda} now share the agenda with security."
     elif not ed.events(*THEMES).empty:
         events = ed.events(*THEMES)
         summits = events[events["event_type"].isin(["summit", "agreement_signed"])]
         title = "Washington, Seoul and Tokyo are building a standing trilateral framework"
-        line = (f"{plural(len(summits), 'summit or agreement')} and {plural(len(exercises(ed)), 'major exercise')} "
-                f"since {fmt_date(ed.since, 'month')} answer the DPRK–Russia alignment.")
+        pacts = f"{len(summits)} {'summit or agreement' if len(summits) == 1 else 'summits or agreements'}"
+        line = (f"{pacts} and {plural(len(exercises(ed)), 'major exercise')} "
+                f"on record answer the DPRK–Russia alignment.")
     else:
         title = "No trilateral milestone was on record yet"
         line = f"The dataset holds no trilateral reporting for {ed.period}."
@@ -214,7 +280,7 @@ key_judgments, signposts, assumptions, alternatives = line.blocks(__name__)
 def timeline(ed: Window):
     events = ed.events(*THEMES)
     events = events[events["event_type"].isin(MILESTONES) & (events["event_type"] != "exercise")]
-    title = (f"{len(events)} summits, deployments and disputes shaped the triangle" if len(events)
+    title = (f"{len(events)} summits, deployments, deals and frictions shaped the triangle" if len(events)
              else "No trilateral milestone on record")
     return brief.chart(ed, charts.timeline(events, title, f"US–ROK–Japan milestones and the Trump factor, {ed.period}",
                                        lane="event_type", as_of=ed.as_of))
