@@ -173,3 +173,118 @@ def test_overrides_start_from_the_current_editions_parameters_and_keep_keywords(
     write_catalog(project, "briefs:\n  ok: {keywords: [DPRK, troops], editions: {current: {top: 3}, early: {top: 4}}}\n")
     [edition] = catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"), overrides={"as_of": "2024-06-30"})
     assert (edition.name, edition.parameters["top"], edition.keywords) == ("current", 3, ("DPRK", "troops"))
+
+
+# -- publications and drafts -----------------------------------------------------------------------
+
+def _drafts(briefs, names=(), **kw):
+    return {e.label: e.draft for e in catalog.editions(briefs, names, **kw)}
+
+
+def test_catalog_editions_and_todays_scheduled_edition_are_publications(project):
+    from datetime import date
+
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    assert _drafts(briefs) == {"ok@2025-04-30": False, "ok@2024-12-31": False, "polls_only@2025-04-30": False}
+    today = date.today().isoformat()
+    assert _drafts(briefs, overrides={"as_of": today}) == {f"ok@{today}": False, f"polls_only@{today}": False}
+
+
+def test_any_other_parameters_are_drafts_unless_published(project):
+    from datetime import date
+
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    assert set(_drafts(briefs, overrides={"as_of": "2024-11-30"}).values()) == {True}
+    today = date.today().isoformat()
+    assert set(_drafts(briefs, overrides={"as_of": today, "marking": "TLP:AMBER"}).values()) == {True}
+    assert set(_drafts(briefs, overrides={"as_of": "2024-11-30"}, publish=True).values()) == {False}
+
+
+def _draft_brief(project, notebook: str) -> list:
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copy(ROOT / "notebooks" / notebook, project / "notebooks" / "copy.ipynb")
+    write_catalog(project, "formats: [html]\nbriefs:\n  copy: {draft: true}\n  ok: {}\n")
+    return catalog.load(project / "notebooks" / "catalog.yml")
+
+
+def test_a_draft_brief_is_listed_only_when_named_and_is_always_a_draft(project):
+    briefs = _draft_brief(project, "_template.ipynb")
+    assert [b.draft for b in briefs] == [True, False]
+    assert _drafts(briefs) == {"ok@2025-04-30": False}
+    copy_date = next(e.as_of for e in catalog.editions(briefs, ("copy",)))
+    assert _drafts(briefs, ("copy",)) == {f"copy@{copy_date} (draft)": True}
+
+
+def test_a_draft_brief_holding_placeholders_is_refused_for_publication_with_each_named(project):
+    briefs = _draft_brief(project, "_template.ipynb")
+    with pytest.raises(CatalogError) as caught:
+        catalog.editions(briefs, ("copy",), publish=True)
+    message = str(caught.value)
+    assert message.startswith("brief 'copy' still holds template placeholders (copy.ipynb: ")
+    assert message.endswith("); it cannot be published")
+    assert "'; copy.ipynb: '" in message, "each placeholder is named, separated by '; '"
+
+
+def test_a_finished_draft_brief_can_be_published(project):
+    import shutil
+
+    shutil.copy(project / "notebooks" / "ok.ipynb", project / "notebooks" / "copy.ipynb")
+    write_catalog(project, "formats: [html]\nbriefs:\n  copy: {draft: true}\n")
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    assert set(_drafts(briefs, ("copy",), publish=True).values()) == {False}
+    assert set(_drafts(briefs, ("copy",)).values()) == {True}
+
+
+def test_a_brief_holding_placeholders_must_be_marked_draft(project):
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copy(ROOT / "notebooks" / "_template.ipynb", project / "notebooks" / "copy.ipynb")
+    for entry in ("{}", "{draft: false}"):
+        write_catalog(project, f"briefs:\n  copy: {entry}\n")
+        with pytest.raises(CatalogError) as caught:
+            catalog.load(project / "notebooks" / "catalog.yml")
+        message = str(caught.value)
+        assert message.startswith(f"{project / 'notebooks' / 'catalog.yml'}: brief 'copy' still holds template "
+                                  "placeholders (copy.ipynb: ")
+        assert "'; copy.ipynb: '" in message
+        assert message.endswith("); replace them, or mark the brief 'draft: true'")
+
+
+def test_draft_must_be_a_boolean(project):
+    write_catalog(project, "briefs:\n  ok: {draft: 'yes'}\n")
+    with pytest.raises(CatalogError, match=r"catalog.yml: brief 'ok': draft must be true or false$"):
+        catalog.load(project / "notebooks" / "catalog.yml")
+
+
+def test_placeholders_are_sought_in_the_notebook_and_in_its_theme_module(project, monkeypatch):
+    import nbformat
+
+    from briefing.scaffold import PLACEHOLDERS
+
+    theme = project / "theme.py"
+    theme.write_text('"""A theme."""\n')
+    monkeypatch.setattr(catalog, "theme_module", lambda notebook: theme)
+    notebook = nbformat.read(project / "notebooks" / "ok.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell(f"## {PLACEHOLDERS[0]}"))
+    nbformat.write(notebook, project / "notebooks" / "copy.ipynb")
+    write_catalog(project, "briefs:\n  copy: {draft: true}\n")
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    with pytest.raises(CatalogError, match=r"\(copy.ipynb: 'A title that states the judgment'\)"):
+        catalog.editions(briefs, ("copy",), publish=True)
+    write_catalog(project, "briefs:\n  copy: {}\n")
+    with pytest.raises(CatalogError, match=r"\(copy.ipynb: 'A title that states the judgment'\)"):
+        catalog.load(project / "notebooks" / "catalog.yml")
+
+    theme.write_text(f'"""{PLACEHOLDERS[1]}"""\n')
+    nbformat.write(nbformat.read(project / "notebooks" / "ok.ipynb", as_version=4), project / "notebooks" / "copy.ipynb")
+    with pytest.raises(CatalogError, match=r"\(theme.py: 'The bottom line in one sentence'\)"):
+        catalog.load(project / "notebooks" / "catalog.yml")
+    write_catalog(project, "briefs:\n  copy: {draft: true}\n")
+    briefs = catalog.load(project / "notebooks" / "catalog.yml")
+    with pytest.raises(CatalogError, match=r"\(theme.py: 'The bottom line in one sentence'\)"):
+        catalog.editions(briefs, ("copy",), publish=True)
