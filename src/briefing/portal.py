@@ -26,6 +26,7 @@ nothing was published (no clock is read).
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 import html
 import json
@@ -69,8 +70,9 @@ def human_date(value: str | None) -> str:
 # Pages are nbconvert output we wrote ourselves: regular expressions suffice, and read a brief in ~10 ms.
 _DROP = re.compile(r"<(style|script|head|svg)\b.*?</\1\s*>|<img\b[^>]*>|<!--.*?-->", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
-_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"', re.I)
-_SUBTITLE = re.compile(r'<p class="[^"]*\bsubtitle\b[^"]*">(.*?)</p>', re.S | re.I)
+_DESCRIPTION = re.compile(r'<meta\b[^>]*\bname="description"[^>]*>', re.I)
+_CONTENT = re.compile(r'\bcontent="([^"]*)"', re.I)
+_STANDFIRST = re.compile(r'<p class="[^"]*\b(?:standfirst|subtitle)\b[^"]*">(.*?)</p>', re.S | re.I)
 
 
 def _plain(fragment: str) -> str:
@@ -84,9 +86,11 @@ def build_text(briefs: Path, folder: str, slug: str, record: dict) -> tuple[str,
     except OSError:
         return record.get("bottom_line") or "", ""
     head, _, _ = page.partition("<body")
-    described, subtitle = _DESCRIPTION.search(head), _SUBTITLE.search(page)
+    meta = _DESCRIPTION.search(head)
+    described = meta and _CONTENT.search(meta.group(0))
+    standfirst = _STANDFIRST.search(page)
     bottom = record.get("bottom_line") or (described and html.unescape(described.group(1))) or \
-        (subtitle and _plain(subtitle.group(1))) or ""
+        (standfirst and _plain(standfirst.group(1))) or ""
     return " ".join(bottom.split()), _plain(_DROP.sub(" ", page))
 
 
@@ -147,14 +151,27 @@ def _key(item: dict) -> str:
     return item.get("lineage") or item.get("id") or ""
 
 
-_NUMBER = re.compile(r"\d[\d,.]*")
+def wording(before: str, after: str, limit: int = 6) -> list[str]:
+    """The spans of words that changed between two texts: 'old → new', '+ added', '− removed'."""
+    old, new = before.split(), after.split()
+    spans = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        was, now = " ".join(old[i1:i2]).strip(".,;:"), " ".join(new[j1:j2]).strip(".,;:")
+        if op == "replace":
+            spans.append(f"{was} → {now}")
+        elif op == "insert":
+            spans.append(f"+ {now}")
+        elif op == "delete":
+            spans.append(f"− {was}")
+    return spans[:limit] + ([f"and {len(spans) - limit} more"] if len(spans) > limit else [])
 
 
-def compare(old: dict, new: dict, before: dict, after: dict) -> dict:
+def compare(old: dict, new: dict, before: dict, after: dict, shown: str | None = None) -> dict:
     """What a reader of ``old`` needs to know about ``new``: judgments, signposts, figures, events.
 
     ``old``/``new`` are edition records; ``before``/``after`` the rows each could show
-    (their ``inputs.json``).
+    (their ``inputs.json``, the whole shared record as known on each date); ``shown``
+    the newer edition's text, to keep the events it shows apart from the rest of the record.
     """
     was = {_key(j): j for j in old.get("judgments") or []}
     now = {_key(j): j for j in new.get("judgments") or []}
@@ -170,9 +187,8 @@ def compare(old: dict, new: dict, before: dict, after: dict) -> dict:
             kind = "reworded" if prior.get("id") != j.get("id") else "re-rated"
             judgments.append({"kind": kind, "now": j, "was": prior, "moved": moved})
         elif prior.get("text") != j.get("text"):
-            judgments.append({"kind": "figures updated", "now": j, "was": prior, "moved": [
-                f"{a} → {b}" for a, b in zip(_NUMBER.findall(prior.get("text", "")), _NUMBER.findall(j.get("text", "")))
-                if a != b]})
+            judgments.append({"kind": "figures updated", "now": j, "was": prior,
+                              "moved": wording(prior.get("text", ""), j.get("text", ""))})
     withdrawn = {w.get("lineage"): w for w in new.get("withdrawn") or []}
     for key, j in was.items():
         if key not in now:
@@ -186,8 +202,16 @@ def compare(old: dict, new: dict, before: dict, after: dict) -> dict:
             signposts.append({"text": s.get("text", ""), "was": "not tracked", "now": s.get("status", "")})
         elif prior.get("status") != s.get("status"):
             signposts.append({"text": s.get("text", ""), "was": prior.get("status", ""), "now": s.get("status", "")})
-    return {"judgments": judgments, "signposts": signposts, "figures": figures(before, after),
-            "events": new_events(before, after), "corrections": [
+    events = new_events(before, after)
+    text = None if shown is None else " ".join(shown.split())
+    if text is not None:
+        in_brief = [e for e in events if any(" ".join((e.get(c) or "").split()) in text
+                                             for c in ("label", "summary") if e.get(c))]
+    else:
+        in_brief = events
+    moved, moved_elsewhere = figures(before, after, text)
+    return {"judgments": judgments, "signposts": signposts, "figures": moved, "figures_elsewhere": moved_elsewhere,
+            "events": in_brief, "events_elsewhere": len(events) - len(in_brief), "corrections": [
                 c for c in revision.changes({t: before.get(t, {}) for t in ("events",)},
                                             {t: after.get(t, {}) for t in ("events",)}) if " corrected: " in c]}
 
@@ -199,39 +223,71 @@ def new_events(before: dict, after: dict) -> list[dict]:
     return sorted(rows, key=lambda r: (r.get("date_start", ""), r.get("event_id", "")))
 
 
-def figures(before: dict, after: dict) -> list[dict]:
-    """Contested numbers (claims) and series values (indicators) that are new or corrected, by quantity."""
-    moved = []
+def figures(before: dict, after: dict, shown: str | None = None) -> tuple[list[dict], int]:
+    """Contested numbers (claims) and series values (indicators) that are new or corrected, by quantity.
+
+    With ``shown`` (the newer edition's text), only quantities with a new value the edition prints;
+    the second item counts the others (moved in the shared record, outside this brief).
+    """
+    moved, elsewhere = [], 0
+    titles = {k: r.get("title", "") for k, r in (after.get("indicator_meta") or {}).items()}
+    names = {**_labels("quantity"), **titles}
     for table, group, describe in (("claims", "quantity", _claim), ("indicators", "indicator_id", _indicator)):
         old, new = before.get(table) or {}, after.get(table) or {}
         by_group: dict[str, dict] = {}
         for key, row in new.items():
             if key in old and old[key] == row:
                 continue
-            entry = by_group.setdefault(row.get(group, ""), {"what": _words(row.get(group, "")), "table": table,
-                                                             "rows": [], "was": None})
+            code = row.get(group, "")
+            entry = by_group.setdefault(code, {"what": names.get(code) or _words(code), "rows": [], "was": None,
+                                               "values": set()})
             entry["rows"].append({"now": describe(row), "was": describe(old[key]) if key in old else None})
-        for name, entry in by_group.items():
-            earlier = [r for r in old.values() if r.get(group) == name]
+            values = [_number(row.get(c)) for c in ("value", "value_low", "value_best", "value_high")]
+            entry["values"] |= {v for v in values if len(v) >= 3}  # '6' or '30' is found in any text
+            if values[1] and values[3]:
+                entry["values"].add(f"{values[1]}–{values[3]}")
+        for code, entry in by_group.items():
+            if shown is not None and not any(v and v in shown for v in entry["values"]):
+                elsewhere += 1
+                continue
+            earlier = [r for r in old.values() if r.get(group) == code]
             if earlier:
                 entry["was"] = describe(max(earlier, key=lambda r: (r.get("reported_on", ""), str(sorted(r.items())))))
             moved.append(entry)
-    return moved
+    return moved, elsewhere
+
+
+def _labels(column: str) -> dict[str, str]:
+    from .datapackage import labels
+
+    try:
+        return labels(column)
+    except (OSError, ValueError, KeyError):  # no data package here: the codes will do
+        return {}
 
 
 def _words(code: str) -> str:
     return code.replace("_", " ")
 
 
+def _number(value: str | None) -> str:
+    """'12,000,000' from '12000000' (as the briefs print numbers); other text as it is."""
+    try:
+        number = float(value or "")
+    except ValueError:
+        return value or ""
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,}"
+
+
 def _claim(row: dict) -> str:
-    low, best, high = row.get("value_low"), row.get("value_best"), row.get("value_high")
+    low, best, high = (_number(row.get(c)) for c in ("value_low", "value_best", "value_high"))
     value = best or (f"{low}–{high}" if low and high else f"at least {low}" if low else f"up to {high}" if high else "–")
-    return f"{value} {row.get('unit', '')} ({row.get('claimant', '')}, {human_date(row.get('claim_date') or row.get('reported_on'))})"
+    return f"{value} {_words(row.get('unit', ''))} ({row.get('claimant', '')}, {human_date(row.get('claim_date') or row.get('reported_on'))})"
 
 
 def _indicator(row: dict) -> str:
     basis = f", {row['counting_basis']}" if row.get("counting_basis") else ""
-    return f"{row.get('entity', '')} {row.get('period', '')}: {row.get('value', '')} {row.get('unit', '')} " \
+    return f"{row.get('entity', '')} {row.get('period', '')}: {_number(row.get('value'))} {_words(row.get('unit', ''))} " \
            f"({_words(row.get('stage', ''))}{basis})"
 
 
@@ -312,7 +368,8 @@ def write_portal(briefs: Path, area: str, heading: str, marking: str) -> list[Pa
                 old = record["previous"]
                 page = _ENV.get_template("portal/compare.html.j2").render(
                     old=old, new=record, slug=slug, marking=marking, human_date=human_date, version=__version__,
-                    diff=compare(old, record, _inputs(briefs, old), _inputs(briefs, record)))
+                    diff=compare(old, record, _inputs(briefs, old), _inputs(briefs, record),
+                                 build_text(briefs, record["folder"], slug, record)[1]))
                 pages[folder / COMPARE / f"{record['as_of']}.html"] = page
                 pages[folder / COMPARE / f"after-{old['as_of']}.html"] = page
         for path, text in pages.items():
