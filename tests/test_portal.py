@@ -8,6 +8,7 @@ Debian's Chromium with every non-file request aborted.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -360,6 +361,20 @@ def test_browser_a_draft_or_a_page_without_the_portal_shows_no_notice(rendered, 
     tab = offline.open(alone)
     assert tab.locator(".portal-status").count() == 1 and not tab.is_visible(".portal-status")
     assert not tab.is_visible(".older-edition") and offline.external == []
+
+
+def test_the_pdf_of_an_edition_neither_shows_nor_fetches_the_notice(rendered, caplog):
+    from pypdf import PdfReader
+
+    from briefing.pdf import html_to_pdf
+
+    page = (rendered / "ok" / "2024-12-31" / "ok.html").read_text()
+    assert 'href="../editions.css"' in page
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf = html_to_pdf(page)
+    assert caplog.records == [], "a print stylesheet fetch would be refused and logged"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "TLP:CLEAR" in text and "older edition" not in text
 
 
 def test_browser_index_brief_page_and_comparison_offline(rendered, chromium):

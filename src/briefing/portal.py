@@ -79,8 +79,19 @@ def _plain(fragment: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
 
 
+_TEXTS: dict[tuple, tuple[str, str]] = {}  # builds are immutable: read each page once per process
+
+
 def build_text(briefs: Path, folder: str, slug: str, record: dict) -> tuple[str, str]:
     """The bottom line and the reader-visible text of one build's HTML page."""
+    key = (str((briefs / folder).resolve()), (record.get("sha256") or {}).get(f"{slug}.html"))
+    if key[1] and key in _TEXTS:
+        return _TEXTS[key]
+    _TEXTS[key] = found = _read_text(briefs, folder, slug, record)
+    return found
+
+
+def _read_text(briefs: Path, folder: str, slug: str, record: dict) -> tuple[str, str]:
     try:
         page = (briefs / folder / f"{slug}.html").read_text(encoding="utf-8")
     except OSError:
@@ -395,6 +406,7 @@ def status_css(editions: list[dict]) -> str:
              f"   {latest['as_of']} (build {latest['current_build']}). */",
              ".portal-status { display: block; margin: .6rem 0; padding: .5rem .8rem; border-left: 4px solid #8a4100;"
              " background: #fff4e5; }",
+             ".portal-status a { margin-right: 1em; }",
              ".portal-status .older-edition, .portal-status .prev-compare, .portal-status .next-compare"
              " { display: none; }",
              f'.portal-status:not([data-build="{latest["current_build"]}"]) .older-edition {{ display: block; }}']
