@@ -142,6 +142,7 @@ def test_index_lists_latest_editions_then_every_edition_with_revisions_under_it(
 def test_a_brief_page_lists_every_edition_and_revision_and_links_its_history(published):
     soup = BeautifulSoup((published / "alliance" / "index.html").read_text(), "html.parser")
     assert soup.find("a", href="history.html") and soup.find("a", href="../index.html")
+    assert soup.find("a", href="2025-12-15/alliance.pdf"), "the latest edition, first"
     rows = soup.tbody.find_all("tr")
     assert [r["id"] for r in rows] == ["edition-2025-12-15", "edition-2024-06-30"]
     assert [a["href"] for a in rows[0].find_all("a")] == [
