@@ -18,6 +18,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from bs4 import BeautifulSoup
+from offline import offline_violations
 
 from briefing import portal, publish
 from briefing.index import write_index
@@ -137,6 +138,7 @@ def test_index_lists_latest_editions_then_every_edition_with_revisions_under_it(
     assert "Revised 5 Jan 2026 (revision 2)" in revised[1].get_text() and "(current)" in revised[1].get_text()
     assert "2026-01-05T" not in str(soup.body), "no raw timestamps for readers"
     assert soup.find("a", href="_runs/index.html"), "operators find the run status on their own page"
+    assert offline_violations(str(soup)) == [], "the search index is in the page: nothing to fetch"
 
 
 def test_a_brief_page_lists_every_edition_and_revision_and_links_its_history(published):
