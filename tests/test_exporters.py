@@ -102,8 +102,9 @@ def test_html_runs_no_scripts_under_strict_csp(executed_html):
     soup = soup_of(executed_html)
     assert soup.find_all("script") == []
     csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    # 'self': the one stylesheet the portal writes beside the editions (../editions.css, the older-edition notice)
     assert csp["content"] == (
-        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+        "default-src 'none'; img-src data:; style-src 'self' 'unsafe-inline'; font-src data:"
     )
 
 

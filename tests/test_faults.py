@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from offline import offline_violations
 
+from briefing import portal
 from briefing.render import render
 from conftest import ROOT, launch_chromium, write_catalog
 
@@ -30,8 +31,10 @@ CLI = [sys.executable, "-m", "briefing.cli"]
 
 
 def _snapshot(briefs: Path) -> dict[Path, bytes]:
+    """Every published byte: the editions' builds, not the pages the portal rewrites after each publish."""
     return {p: p.read_bytes() for p in briefs.rglob("*") if p.is_file() and ".staging" not in p.parts
-            and "_runs" not in p.parts and p.name not in {"index.html", ".lock", ".lock.json"}}
+            and "_runs" not in p.parts and portal.COMPARE not in p.parts
+            and p.name not in {*portal.PAGES, ".lock", ".lock.json"}}
 
 
 def _complete(path: Path) -> bool:

@@ -168,14 +168,21 @@ def test_leftovers_of_a_killed_publish_are_cleared_but_live_builds_stay(tmp_path
     assert publish.next_revision(address) == 2
 
 
-def test_index_content_security_policy_blocks_everything_but_inline_style_and_data_images(tmp_path):
+def test_index_content_security_policy_allows_only_inline_style_data_images_and_its_one_hashed_script(tmp_path):
+    import base64
+    import hashlib
+
     from bs4 import BeautifulSoup
 
     _edition(tmp_path, "brief", "2025-01-31")
-    head = BeautifulSoup(build_index(tmp_path, None), "html.parser").head
-    [meta] = head.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    soup = BeautifulSoup(build_index(tmp_path, None), "html.parser")
+    [meta] = soup.head.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
     policy = {d.split()[0]: d.split()[1:] for d in meta["content"].split(";") if d.strip()}
-    assert policy == {"default-src": ["'none'"], "img-src": ["data:"], "style-src": ["'unsafe-inline'"]}
+    [script] = [s for s in soup.find_all("script") if s.get("type") != "application/json"]
+    digest = base64.b64encode(hashlib.sha256(script.string.encode()).digest()).decode()
+    assert policy == {"default-src": ["'none'"], "img-src": ["data:"], "style-src": ["'unsafe-inline'"],
+                      "script-src": [f"'sha256-{digest}'"]}
+    assert not script.get("src"), "no external script"
 
 
 def test_write_atomic_writes_text_as_utf8_and_bytes_as_given(tmp_path):

@@ -1,8 +1,9 @@
-"""``briefs/index.html``: generated from the published editions, never kept by hand.
+"""``briefs/index.html`` and the reader portal: generated from the published editions, never kept by hand.
 
-Lists the latest edition of each brief, the archive, and the status of the
-last run (failures with their cell and error).  Self-contained and offline,
-with the same Content-Security-Policy as the briefs; every value is escaped.
+Readers get, per place editions live, the latest edition of each brief and
+every edition with its revisions (see :mod:`briefing.portal`); the status of
+the last run is for operators, on ``_runs/index.html``.  Self-contained and
+offline, under a Content-Security-Policy; every value is escaped.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, publish
-from .edition import MARKINGS, marking_area, stale_days
+from . import __version__, portal, publish
+from .edition import MARKINGS, marking_area
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("briefing", "templates"),
                           autoescape=True)  # lenient: records of older runs may lack a key
@@ -30,36 +31,23 @@ def areas(briefs: Path) -> list[str]:
     return found
 
 
-def build_index(briefs: Path, report: dict | None, area: str = "") -> str:
-    """HTML of the index of one place: the public one ('') lists only TLP:CLEAR publications."""
-    editions = []
-    for record in publish.published_editions(briefs, area):
-        link = Path(record["folder"]).relative_to(area).as_posix() if area else record["folder"]
-        revisions = [{**r, "link": Path(r["folder"]).relative_to(area).as_posix() if area else r["folder"]}
-                     for r in record["revisions"]]
-        editions.append({**record, "link": link, "revisions": revisions, "stale_days": _stale_days(record)})
-    latest: dict[str, dict] = {}
-    for record in editions:
-        if record["slug"] not in latest or record["as_of"] > latest[record["slug"]]["as_of"]:
-            latest[record["slug"]] = record
-    archive = sorted(editions, key=lambda r: (r["slug"], r["as_of"]), reverse=True)
+def _heading(area: str) -> tuple[str, str]:
     marking = next((m for m in MARKINGS if marking_area(m) == area.removeprefix("_drafts").strip("/")), "")
     heading = AREAS_HEADING.get(area) or (f"Drafts under {marking}" if area.startswith("_drafts") else
                                           f"Editions under {marking}")
-    return _ENV.get_template("index.html.j2").render(
-        latest=[latest[k] for k in sorted(latest)], archive=archive, report=report, heading=heading,
-        marking=marking, public=area == "", version=__version__)
+    return heading, marking
 
 
-def _stale_days(record: dict) -> int | None:
-    try:
-        return stale_days(record["as_of"], record.get("record_end"))
-    except (KeyError, TypeError, ValueError):  # records of older runs may lack or mangle a date
-        return None
+def build_index(briefs: Path, report: dict | None = None, area: str = "") -> str:
+    """HTML of the index of one place: the public one ('') lists only TLP:CLEAR publications.
+
+    ``report`` (the run's status) is accepted for compatibility and never shown: it is for operators.
+    """
+    return portal.render_index(briefs, area, *_heading(area))
 
 
 def write_index(briefs: Path, report: dict | None) -> Path:
-    """Write the index of every place editions live, and the operator's page; return the public index.
+    """Write the portal of every place editions live, and the operator's page; return the public index.
 
     The run's status (which editions ran, failed, under which marking) is for
     operators: it goes to ``_runs/index.html``, never onto a reader's index,
@@ -68,8 +56,10 @@ def write_index(briefs: Path, report: dict | None) -> Path:
     from .history import write_histories
 
     for area in areas(briefs):
-        publish.write_atomic(briefs / area / "index.html", build_index(briefs, None, area))
-        if not area.startswith("_drafts"):  # a history of publications, each beside its own marking's editions
+        if area.startswith("_drafts"):  # drafts are not publications: a plain list, no feed, no comparisons
+            publish.write_atomic(briefs / area / "index.html", build_index(briefs, None, area))
+        else:  # a portal and a history of publications, each beside its own marking's editions
+            portal.write_portal(briefs, area, *_heading(area))
             write_histories(briefs, area)
     publish.write_atomic(briefs / publish.RUNS / "index.html", _ENV.get_template("runs.html.j2").render(
         report=report, version=__version__))
