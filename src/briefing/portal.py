@@ -406,7 +406,7 @@ def status_css(editions: list[dict]) -> str:
              f"   {latest['as_of']} (build {latest['current_build']}). */",
              ".portal-status { display: block; margin: .6rem 0; padding: .5rem .8rem; border-left: 4px solid #8a4100;"
              " background: #fff4e5; }",
-             ".portal-status a { margin-right: 1em; }",
+             ".portal-status p:last-child a { margin-right: 1em; }",
              ".portal-status .older-edition, .portal-status .prev-compare, .portal-status .next-compare"
              " { display: none; }",
              f'.portal-status:not([data-build="{latest["current_build"]}"]) .older-edition {{ display: block; }}']
