@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from briefing.cli import main
 from briefing.render import backfill, render, series
+from conftest import write_catalog
 
 
 def statuses(report):
@@ -146,3 +147,19 @@ def test_a_real_cluster_with_a_worker_killed_mid_run_publishes_every_edition(pro
         folder = project / "briefs" / entry["folder"]
         assert (folder / f"{entry['brief']}.html").is_file() and record(project, entry["folder"])["status"] == "ok"
     assert not list((project / "briefs").glob("*/*.r2")), "one build per edition"
+
+
+def test_a_failing_edition_on_dask_is_reported_and_its_notebook_kept(project):
+    write_catalog(project, "formats: [html]\nbriefs:\n  ok: {}\n  raises: {}\n")
+    report = render(project, scheduler="local", jobs=1)
+    assert statuses(report) == {"ok@2025-04-30": "ok", "raises@2025-04-30": "failed"}
+    error = next(b["error"] for b in report["briefs"] if b["status"] == "failed")
+    assert error["ename"] == "ValueError" and error["cell"] == 3
+    assert (project / "briefs" / "_failed" / "raises" / "2025-04-30" / "raises.ipynb").is_file()
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(project, monkeypatch):
+    monkeypatch.setattr("briefing.cluster.TIMEOUT", "2s")
+    result = CliRunner().invoke(main, ["render", "ok", "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2 and "--scheduler tcp://127.0.0.1:9: no Dask scheduler answers there" in result.output
+    assert not (project / "briefs" / "ok" / "2025-04-30").exists()

@@ -33,9 +33,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import UsageError
 from .execute import KERNEL_NAME, BuildResult, build
 
 BUNDLE_PREFIX = "briefing-bundle-"
+TIMEOUT = "30s"  # to reach the scheduler
 # A build sets process-wide environment variables (data folder, trace file) that
 # its kernel inherits: one build at a time per worker process.  Run workers with
 # --nthreads 1 and as many processes as cores (`dask worker --nworkers N --nthreads 1`).
@@ -148,7 +150,11 @@ def connect(scheduler: str, workers: int | None = None):
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
         return Client(cluster), cluster
-    return Client(scheduler, timeout="30s"), None
+    try:
+        return Client(scheduler, timeout=TIMEOUT), None
+    except (OSError, ValueError, TypeError) as err:  # unreachable, or not an address
+        raise UsageError(f"--scheduler {scheduler}: no Dask scheduler answers there ({err}); "
+                         "give tcp://host:8786, or 'local'") from None
 
 
 def run_on_dask(todo, staging: Path, scheduler: str, timeout: int, provenance: dict,
