@@ -95,7 +95,7 @@ def cluster(tmp_path):
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "BRIEFING_DATA"}
     address_file = elsewhere / "scheduler.json"
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
                                "--scheduler-file", str(address_file)], cwd=elsewhere, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
     try:
@@ -163,3 +163,14 @@ def test_an_unreachable_scheduler_is_a_usage_error(project, monkeypatch):
     result = CliRunner().invoke(main, ["render", "ok", "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2 and "--scheduler tcp://127.0.0.1:9: no Dask scheduler answers there" in result.output
     assert not (project / "briefs" / "ok" / "2025-04-30").exists()
+
+
+def test_a_worker_with_other_software_builds_nothing(project):
+    from briefing.cluster import build_task, bundle, software
+    from briefing.render import plan
+
+    edition = plan(project, ("ok",))[0]
+    key, content = bundle([edition])
+    result, files = build_task(edition, key, content, 60, {}, {**software(), "package": "another"})
+    assert (result.status, result.ename, files) == ("failed", "WorkerMismatch", {})
+    assert "runs other package than the client" in result.evalue

@@ -111,11 +111,29 @@ def _kernel_environment() -> dict[str, str]:
     return {"JUPYTER_PATH": os.pathsep.join(filter(None, [str(home), os.environ.get("JUPYTER_PATH")]))}
 
 
-def build_task(edition, key: str, content: dict[str, bytes], timeout: int,
-               provenance: dict) -> tuple[BuildResult, dict[str, bytes]]:
-    """Run on a worker: build ``edition`` from the bundle; return the result and its files' bytes."""
+def software() -> dict[str, str]:
+    """What shapes a build besides its inputs: the package's sources and the libraries' versions."""
+    from .cache import environment_fingerprint, package_fingerprint
+
+    return {"package": package_fingerprint(), "libraries": environment_fingerprint()}
+
+
+def build_task(edition, key: str, content: dict[str, bytes], timeout: int, provenance: dict,
+               expected: dict[str, str]) -> tuple[BuildResult, dict[str, bytes]]:
+    """Run on a worker: build ``edition`` from the bundle; return the result and its files' bytes.
+
+    A worker whose package or libraries differ from the client's (``expected``)
+    builds nothing: its edition would not be the one the client's cache key and
+    record describe.
+    """
     from .register import REGISTER_ENV
 
+    if (found := software()) != expected:
+        which = [name for name in expected if found.get(name) != expected[name]]
+        return BuildResult(edition.label, "failed", ename="WorkerMismatch",
+                           evalue=f"worker {_host()} runs other {' and '.join(which)} than the client "
+                                  f"({found['libraries']} vs {expected['libraries']}); install the same "
+                                  "requirements.lock and package on every worker"), {}
     with _ONE_BUILD:
         home = unpack(key, content)
         edition = dataclasses.replace(edition, notebook=home / "notebooks" / edition.notebook.name)
@@ -137,6 +155,12 @@ def build_task(edition, key: str, content: dict[str, bytes], timeout: int,
     return result, outputs
 
 
+def _host() -> str:
+    import socket
+
+    return f"{socket.gethostname()} (pid {os.getpid()})"
+
+
 def connect(scheduler: str, workers: int | None = None):
     """A client of the cluster at ``scheduler``, or of a new LocalCluster (``local``); and that cluster."""
     import logging
@@ -148,7 +172,8 @@ def connect(scheduler: str, workers: int | None = None):
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     if scheduler == "local":
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               scheduler_kwargs={"dashboard_address": ":0"})  # its HTTP endpoints: any free port
         return Client(cluster), cluster
     try:
         return Client(scheduler, timeout=TIMEOUT), None
@@ -172,7 +197,8 @@ def run_on_dask(todo, staging: Path, scheduler: str, timeout: int, provenance: d
     try:
         key, content = bundle(todo)
         inputs = client.submit(_bundle_value, content, key=f"{BUNDLE_PREFIX}{key}", pure=True)
-        futures = {client.submit(build_task, edition, key, inputs, timeout, provenance, pure=False,
+        expected = software()
+        futures = {client.submit(build_task, edition, key, inputs, timeout, provenance, expected, pure=False,
                                  key=f"briefing-build-{edition.slug}-{edition.as_of}-{os.urandom(4).hex()}"): edition
                    for edition in todo}
         for future in as_completed(futures):
