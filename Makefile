@@ -70,6 +70,7 @@ lab: setup
 
 bench: setup
 	$(BIN)/python benchmarks/render_catalog.py
+	$(BIN)/python benchmarks/backfill.py
 
 lock: setup
 	$(UV) pip compile --quiet pyproject.toml --extra test --generate-hashes --python-version 3.11 \

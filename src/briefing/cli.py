@@ -102,7 +102,9 @@ def _key_values(pairs) -> dict:
               help="Per-cell execution timeout in seconds.")
 @click.option("--wait", default=0.0, show_default=True, type=float,
               help="Seconds to wait for another run's lock before giving up.")
-def render(names, as_of, params, formats, jobs, force, revise, publish_drafts, timeout, wait):
+@click.option("--scheduler", metavar="ADDRESS", help="Build on a Dask cluster: its scheduler (tcp://host:8786), "
+              "or 'local' for a LocalCluster of --jobs workers. Default: local processes.")
+def render(names, as_of, params, formats, jobs, force, revise, publish_drafts, timeout, wait, scheduler):
     """Execute and publish briefs into briefs/ (HTML, PDF, index, run report).
 
     Validates the data and every parameter set first; renders only what is
@@ -121,6 +123,7 @@ def render(names, as_of, params, formats, jobs, force, revise, publish_drafts, t
       briefing render 01-dprk-russia-alliance --as-of 2024-06-30 --format html
       briefing render --as-of today -p marking=TLP:GREEN --jobs 2
       briefing render --revise
+      briefing render --scheduler tcp://scheduler.example:8786
     """
     from datetime import date
 
@@ -129,11 +132,62 @@ def render(names, as_of, params, formats, jobs, force, revise, publish_drafts, t
     overrides = _key_values(params)
     if as_of:
         overrides["as_of"] = date.today().isoformat() if as_of == "today" else as_of
-    fmt = tuple(f.strip() for f in formats.split(",") if f.strip()) if formats is not None else None
     with _Progress() as progress:
-        report = run(_root(), names, overrides=overrides, formats=fmt, jobs=jobs, force=force, revise=revise,
-                     publish_drafts=publish_drafts, timeout=timeout, wait=wait, on_plan=progress.plan,
+        report = run(_root(), names, overrides=overrides, formats=_formats(formats), jobs=jobs, force=force,
+                     revise=revise, publish_drafts=publish_drafts, timeout=timeout, wait=wait, scheduler=scheduler,
+                     on_plan=progress.plan, on_result=progress.result)
+    _summary(report)
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--from", "start", required=True, metavar="DATE", help="First day of the series (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, metavar="DATE", help="Last day of the series (YYYY-MM-DD or 'today').")
+@click.option("--every", type=click.Choice(["month", "week"]), default="month", show_default=True,
+              help="One edition per month end, or per week (Sundays).")
+@click.option("--format", "formats", help="Comma-separated formats: html,pdf (default: the catalog's).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel builds (default: CPU count).")
+@click.option("--revise", is_flag=True, help="Publish a marked revision of each published edition whose inputs "
+              "changed (the original stays reachable).")
+@click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
+              help="Per-cell execution timeout in seconds.")
+@click.option("--wait", default=0.0, show_default=True, type=float,
+              help="Seconds to wait for another run's lock before giving up.")
+@click.option("--scheduler", metavar="ADDRESS", help="Build on a Dask cluster: its scheduler (tcp://host:8786), "
+              "or 'local' for a LocalCluster of --jobs workers. Default: local processes.")
+def backfill(names, start, end, every, formats, jobs, revise, timeout, wait, scheduler):
+    """Render each brief's series of editions as known on each date from --from to --to.
+
+    One edition per month end (or per Sunday with --every week), each as known
+    on its date, its previous edition the series' previous date.  They are
+    published as regular editions, as render publishes catalog editions: the
+    same cache (an unchanged edition is not rebuilt), the same rule that a
+    published edition is never replaced (--revise), and the history pages
+    fill from them.  A date with nothing on record yet is kept as a draft.
+
+    \b
+    Example:
+      briefing backfill --from 2022-03-01 --to 2025-12-31
+      briefing backfill --from 2024-01-01 --to today --every week 01-dprk-russia-alliance --format html
+      briefing backfill --from 2022-03-01 --to today --scheduler tcp://scheduler.example:8786
+    """
+    from datetime import date
+
+    from .render import backfill as run
+
+    end = date.today().isoformat() if end == "today" else end
+    with _Progress() as progress:
+        report = run(_root(), names, start=start, end=end, every=every, formats=_formats(formats), jobs=jobs,
+                     revise=revise, timeout=timeout, wait=wait, scheduler=scheduler, on_plan=progress.plan,
                      on_result=progress.result)
+    _summary(report)
+
+
+def _formats(formats: str | None) -> tuple[str, ...] | None:
+    return tuple(f.strip() for f in formats.split(",") if f.strip()) if formats is not None else None
+
+
+def _summary(report: dict) -> None:
     c = report["counts"]
     extra = "".join(f", {c[k]} {k}" for k in ("revised", "draft", "held") if c[k])
     click.echo(f"{c['ok']} rendered, {c['cached']} unchanged, {c['failed']} failed{extra} "

@@ -129,6 +129,12 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
                          extra_arguments=QUIET_KERNEL)
         result.tables = sorted(set(Path(trace_path).read_text().split()))
         nb = nbformat.read(executed, as_version=4)
+        # This host's folders are no part of an edition: built here or on a Dask worker, it is the same file.
+        nb.metadata.get("papermill", {}).update(input_path=f"notebooks/{edition.notebook.name}",
+                                                output_path=executed.name)
+        for cell in nb.cells:  # papermill gives its parameters cell a random id on every run
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected-parameters"
         said = kernel_metadata(nb)
         result.title = said.get("title") or _markdown_title(nb)
         result.record_end = said.get("record_end")

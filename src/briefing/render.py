@@ -28,6 +28,7 @@ from typing import Any
 
 from . import cache, catalog, publish, revision, validate
 from .edition import Edition, marking_area
+from .errors import UsageError
 from .execute import BuildResult, build, git_state, warm_up
 
 
@@ -56,19 +57,101 @@ def _with_previous(edition: Edition, briefs: Path) -> Edition:
 
 
 def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
-           formats: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
-           revise: bool = False, publish_drafts: bool = False, timeout: int = 600, wait: float = 0,
-           on_result: Callable[[dict], None] | None = None,
-           on_plan: Callable[[list[dict]], None] | None = None) -> dict:
+           formats: tuple[str, ...] | None = None, publish_drafts: bool = False, **run) -> dict:
     """Render editions of the catalog under ``root``; return the run report.
 
     A published edition whose inputs changed is *held* (left as readers saw
     it, and reported) unless ``revise``: then a marked revision is published
-    beside it.  Drafts are simply rebuilt.
+    beside it.  Drafts are simply rebuilt.  ``run`` takes the options of
+    :func:`execute` (jobs, force, revise, timeout, wait, scheduler, callbacks).
+    """
+    validate.check(project_paths(root)["data"])
+    return execute(root, plan(root, names, overrides, formats, publish_drafts), **run)
+
+
+def backfill(root: Path, names=(), *, start: str, end: str, every: str = "month",
+             formats: tuple[str, ...] | None = None, **run) -> dict:
+    """Render each brief's series of editions as known on each date from ``start`` to ``end``; the run report.
+
+    The dates are month ends (``every="month"``) or Sundays (``"week"``).
+    Backfilled editions are *published*, as regular editions: each shows only
+    what was known on its date (the same window rules as any edition), so they
+    are the series readers would have had, and the history pages fill from
+    them.  A date that is already a catalog edition renders that edition; one
+    with nothing on record yet is kept as a draft (as in :func:`render`).
+    ``previous_edition`` is the series' previous date.
+    """
+    validate.check(project_paths(root)["data"])
+    return execute(root, backfill_plan(root, names, start, end, every, formats), **run)
+
+
+def series(start: str, end: str, every: str) -> list[str]:
+    """Month ends or Sundays from ``start`` to ``end`` (inclusive), ISO strings; one earlier date first.
+
+    The extra first date is the previous edition of the first one.
+    """
+    import calendar
+    from datetime import date, timedelta
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as err:
+        raise UsageError(f"--from/--to: {err}") from None
+    if last > date.today():
+        raise UsageError(f"--to {end} is in the future: an edition is as known on a past or present day")
+    if first > last:
+        raise UsageError(f"--from {start} is after --to {end}")
+    if every == "week":
+        day = first + timedelta(days=(6 - first.weekday()) % 7)  # the first Sunday on or after start
+        days = [day - timedelta(days=7)]
+        while day <= last:
+            days.append(day)
+            day += timedelta(days=7)
+    elif every == "month":
+        year, month = first.year, first.month
+        days = []
+        while True:
+            day = date(year, month, calendar.monthrange(year, month)[1])
+            if day > last:
+                break
+            days.append(day)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        previous = date(first.year, first.month, 1) - timedelta(days=1)
+        days.insert(0, previous)
+    else:
+        raise UsageError(f"--every must be 'month' or 'week', not {every!r}")
+    return [d.isoformat() for d in days]
+
+
+def backfill_plan(root: Path, names, start: str, end: str, every: str,
+                  formats: tuple[str, ...] | None = None) -> list[Edition]:
+    """The editions of a backfill, every parameter set checked before any kernel starts."""
+    dates = series(start, end, every)
+    if len(dates) < 2:
+        raise UsageError(f"no {'month end' if every == 'month' else 'Sunday'} between {start} and {end}")
+    briefs = catalog.load(project_paths(root)["catalog"])
+    listed = {(e.slug, e.as_of, e.marking): e for e in catalog.editions(briefs, tuple(names), None, formats)}
+    chosen = []
+    for previous, as_of in zip(dates, dates[1:]):
+        for edition in catalog.editions(briefs, tuple(names), {"as_of": as_of, "previous_edition": previous},
+                                        formats, publish=True):
+            edition = listed.get((edition.slug, edition.as_of, edition.marking)) or dataclasses.replace(
+                edition, name=f"{every}ly")
+            chosen.append(edition)
+    return chosen
+
+
+def execute(root: Path, editions: list[Edition], *, jobs: int | None = None, force: bool = False,
+            revise: bool = False, timeout: int = 600, wait: float = 0, scheduler: str | None = None,
+            on_result: Callable[[dict], None] | None = None,
+            on_plan: Callable[[list[dict]], None] | None = None) -> dict:
+    """Build and publish ``editions`` (already planned and checked); return the run report.
+
+    Builds run in local processes, or as tasks on a Dask cluster when
+    ``scheduler`` names one (``tcp://host:8786``, or ``local``); either way
+    this process publishes, under the lock.
     """
     paths = project_paths(root)
-    validate.check(paths["data"])
-    editions = plan(root, names, overrides, formats, publish_drafts)
     briefs = paths["briefs"]
     with publish.locked(briefs, wait):
         started, clock = publish.now(), time.perf_counter()
@@ -94,7 +177,13 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
             on_result and on_result(entry)
         staging = briefs / publish.STAGING / f"{os.getpid()}"
         by_label = {e.label: e for e in todo}
-        for result in _run(todo, staging, jobs, timeout, provenance):
+        if scheduler:
+            from .cluster import run_on_dask
+
+            results = run_on_dask(todo, staging, scheduler, timeout, provenance, jobs=jobs)
+        else:
+            results = _run(todo, staging, jobs, timeout, provenance)
+        for result in results:
             edition = by_label[result.label]
             entry = _finish(edition, result, staging / edition.folder, briefs, keys[edition.label], provenance,
                             hashes)
