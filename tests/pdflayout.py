@@ -81,6 +81,8 @@ class Layout:
             following = self.bookmarks[i + 1] if i + 1 < len(self.bookmarks) else None
             if following is not None and following.page == b.page:
                 continue  # the section ends on this page: short, not stranded
+            if following is not None and following.page == b.page + 1 and self._opens_page(following):
+                continue  # ... or the next section opens the next page
             page = self.pages[b.page - 1]
             heading_lines = [y for y, t in page.lines if y <= b.top + 2 and b.title.startswith(t.strip()[:12])]
             below_from = min(heading_lines) if heading_lines else b.top - 12
@@ -88,6 +90,10 @@ class Layout:
             if len(under) < ORPHAN_LINES and b.page < len(self.pages):
                 found.append(f"{b.title!r} on page {b.page}")
         return found
+
+    def _opens_page(self, b: Bookmark) -> bool:
+        page = self.pages[b.page - 1]
+        return bool(page.lines) and b.title.startswith(page.lines[0][1].strip()[:20])
 
 
 def _lines(page) -> list[tuple[float, str]]:

@@ -37,7 +37,8 @@ CONFIDENCE = ("low", "moderate", "high")
 TRENDS = ("deteriorated", "improved", "unchanged")
 NO_NEW_REPORTING = "no new reporting"  # the flag of a window the record does not reach
 STATE_MEDIA = ("state_media_dprk", "state_media_russia", "state_media_other")
-KEEP_ROWS = 12  # a table this short is kept on one page with its caption and source line
+KEEP_ROWS = 12  # a table this short is kept on one page with its caption and source line ...
+KEEP_CHARS = 1800  # ... if its text is short too (about a third of a page); a longer one flows, header repeated
 
 
 @functools.cache
@@ -309,7 +310,8 @@ def table(ed: Window, frame: pd.DataFrame, columns: dict[str, str], caption: str
     rows = [[_cell(frame, row, col, formats) for col in columns] for _, row in frame.iterrows()]
     line = _linked_line(ed, frame) if sources and "source_ids" in frame else None
     kinds = [_kind(frame, col) if col not in formats else "" for col in columns]
-    return _html("table", caption, list(columns.values()), rows, line, len(rows) <= KEEP_ROWS, kinds)
+    keep = len(rows) <= KEEP_ROWS and sum(len(cell) for row in rows for cell in row) <= KEEP_CHARS
+    return _html("table", caption, list(columns.values()), rows, line, keep, kinds)
 
 
 def _kind(frame: pd.DataFrame, col: str) -> str:
@@ -407,7 +409,7 @@ def changes(ed: Window, themes: Iterable[str]) -> HTML:
     blind = end is None or end <= previous
     flags = _flags(ed, themes)
     intro = (f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}), "
-             f"{plural(int(flags['new'].sum()), 'event')} entered the record"
+             f"{plural(int(flags['new'].sum()), 'event') if flags['new'].sum() else 'no event'} entered the record"
              f" ({count_phrase(int((flags['trend'] == 'deteriorated').sum()), len(flags), 'theme', 'deteriorated')}). "
              "Trend flags net the events coded as worsening or easing the ROK's security environment; "
              "the events are listed in the evidence annex.")
