@@ -163,7 +163,7 @@ def _numbered(cell):
 def _contents(soup, headings):
     """``nav.toc``: the h2 sections, each with its h3 subsections."""
     nav = soup.new_tag("nav", attrs={"class": "toc", "aria-label": "Contents"})
-    title = soup.new_tag("h2", attrs={"class": "toc-title"})
+    title = soup.new_tag("h2", attrs={"class": "toc-title", "id": "contents"})
     title.string = "Contents"
     top = soup.new_tag("ol")
     nav.extend([title, top])

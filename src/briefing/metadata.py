@@ -33,12 +33,11 @@ class BriefMetadata:
     markdown h1, then to the notebook name, so ``<title>`` is never empty
     (WCAG 2.4.2). Dates are ISO 8601; ``generated`` needs a UTC offset because
     it becomes the PDF CreationDate. Leave it out for byte-reproducible PDFs.
-    Other keys (the pipeline also writes ``slug``,
-    ``generator``) are ignored here.
+    ``slug`` (written by the pipeline) names the brief's files. Other keys (``generator``) are ignored here.
 
     Attributes
     ----------
-    title, subtitle, description, author, edition, git_sha, data_hash : str
+    title, subtitle, description, author, edition, slug, git_sha, data_hash : str
     marking : str
         One of :data:`MARKINGS`; required (never defaulted).
     as_of, since : datetime.date or None
@@ -61,6 +60,7 @@ class BriefMetadata:
     record_end: date | None = None
     previous_edition: date | None = None
     edition: str | None = None
+    slug: str | None = None
     author: str = "Peninsula Briefs"
     description: str | None = None
     keywords: tuple[str, ...] = ()
@@ -176,7 +176,7 @@ def collect(nb: Any) -> dict:
     return merged
 
 
-_TEXT_KEYS = ("title", "subtitle", "edition", "author", "description", "git_sha", "data_hash")
+_TEXT_KEYS = ("title", "subtitle", "edition", "slug", "author", "description", "git_sha", "data_hash")
 
 
 def _as_revision(value: Any) -> dict | None:
