@@ -14,11 +14,11 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pdflayout
 import pytest
+import synthetic
 from bs4 import BeautifulSoup
 
-import pdflayout
-import synthetic
 from briefing import brief
 from briefing.exporters import finish
 from briefing.render import render

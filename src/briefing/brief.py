@@ -411,15 +411,15 @@ def changes(ed: Window, themes: Iterable[str]) -> HTML:
     intro = (f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}), "
              f"{plural(int(flags['new'].sum()), 'event') if flags['new'].sum() else 'no event'} entered the record"
              f" ({count_phrase(int((flags['trend'] == 'deteriorated').sum()), len(flags), 'theme', 'deteriorated')}). "
-             "Trend flags net the events coded as worsening or easing the ROK's security environment; "
-             "the events are listed in the evidence annex.")
+             "Trend flags net the events coded as worsening or easing the ROK's security environment.")
     if blind:
         intro = (f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}). " +
                  (f"The record ends {fmt_date(end)}, before the previous edition: nothing new could be assessed, "
                   "so no theme is called unchanged." if end else "The record holds nothing yet."))
     summary = table(ed, flags, {"theme": "Theme", "new": "New events", "worsens": "Worsening", "eases": "Easing",
                                 "trend": "Trend"}, "Trend by theme since the last edition", sources=False)
-    return HTML("\n".join((paragraph(intro).data, summary.data)))
+    listed = "" if blind else str(_blocks().xref("The events are listed in ", "#evidence", "the evidence annex", "."))
+    return HTML("\n".join((paragraph(intro).data + listed, summary.data)))
 
 
 def new_events(ed: Window, themes: Iterable[str]) -> HTML:

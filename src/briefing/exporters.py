@@ -79,7 +79,7 @@ def finish(html: str) -> str:
     - Tables with a caption and charts are numbered in order: "Table 1", "Figure 2" in the main body,
       "Table A3", "Figure B1" in an annex; each gets an anchor (``#table-a3``).
     - An ``<a class="xref" href="#…">`` is given the name of what it points at ("Annex C", "Table A3").
-    - Every ``h2``/``h3`` gets an anchor, and a table of contents (``nav.toc``) opens the main text.
+    - Every ``h2``/``h3`` gets an anchor, and a table of contents (``nav.toc``) follows the title and bottom line.
     """
     soup = BeautifulSoup(html, features="html.parser")
     main = soup.find("main")
@@ -129,8 +129,13 @@ def finish(html: str) -> str:
     headings = main.find_all(["h2", "h3"])
     for heading in headings:
         anchor(heading, _slug(heading.get_text(" ", strip=True)))
-    if headings:
-        main.insert(0, _contents(soup, headings))
+    if headings:  # after the title and bottom line, before the key judgments
+        title = main.find("h1")
+        cell = title.find_parent("div", class_="jp-Cell") if title is not None else None
+        if cell is not None:
+            cell.insert_after(_contents(soup, headings))
+        else:
+            main.insert(0, _contents(soup, headings))
     return str(soup)
 
 
