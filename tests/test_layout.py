@@ -236,7 +236,7 @@ def test_labels_from_codes_keep_proper_nouns(code, expected):
 
 @pytest.mark.parametrize("count, total, expected", [
     (0, 6, "no theme deteriorated"), (1, 6, "1 of 6 themes deteriorated"), (6, 6, "all 6 themes deteriorated"),
-    (1, 1, "the only theme deteriorated")])
+    (1, 1, "the only theme deteriorated"), (2, 2, "both themes deteriorated")])
 def test_counts_read_naturally(count, total, expected):
     assert brief.count_phrase(count, total, "theme", "deteriorated") == expected
 

@@ -394,11 +394,11 @@ def _flags(ed: Window, themes: Iterable[str]) -> pd.DataFrame:
 
 
 def count_phrase(count: int, total: int, noun: str, verb: str) -> str:
-    """'no theme deteriorated', '1 of 6 themes deteriorated', 'all 6 themes deteriorated'."""
+    """'no theme deteriorated', '1 of 6 themes deteriorated', 'both themes …', 'all 6 themes deteriorated'."""
     if count == 0:
         return f"no {noun} {verb}"
     if count == total:
-        return f"{'the only' if total == 1 else f'all {total}'} {noun if total == 1 else noun + 's'} {verb}"
+        return {1: f"the only {noun}", 2: f"both {noun}s"}.get(total, f"all {total} {noun}s") + f" {verb}"
     return f"{count} of {total} {noun}s {verb}"
 
 
@@ -418,8 +418,11 @@ def changes(ed: Window, themes: Iterable[str]) -> HTML:
                   "so no theme is called unchanged." if end else "The record holds nothing yet."))
     summary = table(ed, flags, {"theme": "Theme", "new": "New events", "worsens": "Worsening", "eases": "Easing",
                                 "trend": "Trend"}, "Trend by theme since the last edition", sources=False)
-    listed = "" if blind else str(_blocks().xref("The events are listed in ", "#evidence", "the evidence annex", "."))
-    return HTML("\n".join((paragraph(intro).data + listed, summary.data)))
+    if blind or not flags["new"].sum():
+        intro = paragraph(intro).data
+    else:  # one paragraph, pointing at the listing
+        intro = str(_blocks().xref(intro + " The events are listed in ", "#evidence", "the evidence annex", "."))
+    return HTML("\n".join((intro, summary.data)))
 
 
 def new_events(ed: Window, themes: Iterable[str]) -> HTML:
