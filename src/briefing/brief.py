@@ -37,7 +37,8 @@ CONFIDENCE = ("low", "moderate", "high")
 TRENDS = ("deteriorated", "improved", "unchanged")
 NO_NEW_REPORTING = "no new reporting"  # the flag of a window the record does not reach
 STATE_MEDIA = ("state_media_dprk", "state_media_russia", "state_media_other")
-KEEP_ROWS = 12  # a table this short is kept on one page with its caption and source line
+KEEP_ROWS = 12  # a table this short is kept on one page with its caption and source line ...
+KEEP_CHARS = 1800  # ... if its text is short too (about a third of a page); a longer one flows, header repeated
 
 
 @functools.cache
@@ -65,15 +66,40 @@ def fmt_date(value, precision: str = "day") -> str:
 
 
 def sentence_case(text: str) -> str:
-    """First letter upper case, the rest as written (proper nouns keep their case)."""
+    """First letter upper case, the rest as written (proper nouns keep their case); never ``str.capitalize``."""
     return text[:1].upper() + text[1:]
 
 
+# Words a code spells in lower case that a reader must see as proper nouns or acronyms.
+PROPER_NOUNS = {w.lower(): w for w in (
+    "US", "ROK", "DPRK", "UN", "EU", "NATO", "NIS", "KINU", "MND", "UNSC", "Korea", "Korean", "Koreans", "Russia",
+    "Russian", "Russians", "Japan", "Japanese", "China", "Chinese", "Ukraine", "Ukrainian", "America", "American",
+    "Pyongyang", "Seoul", "Moscow", "Tokyo", "Washington", "Beijing", "Kyiv", "Kursk", "Trump", "Yoon", "Lee", "Putin",
+    "Kim", "North", "South")}
+_NORTH_SOUTH = re.compile(r"(north|south)(?= kore)", re.IGNORECASE)
+
+
+def proper_case(text: str) -> str:
+    """'north korean artillery shells sent to russia' -> 'north Korean artillery shells sent to Russia'.
+
+    Only whole words on :data:`PROPER_NOUNS` change ('North'/'South' only before 'Korea…'), so a
+    word that is also a common word ('us', 'lee') is left alone unless the code spells it in a
+    proper-noun sense: pass codes, not prose.
+    """
+    words = re.split(r"(\W+)", text)
+    out = [PROPER_NOUNS.get(w.lower(), w) if w.lower() not in ("north", "south") and w.islower() else w
+           for w in words]
+    return _NORTH_SOUTH.sub(lambda m: m.group(1).capitalize(), "".join(out))
+
+
 def label(value: str, column: str | None = None) -> str:
-    """Reader-facing form of a coded value: its label in the data package, else the code without underscores."""
+    """Reader-facing form of a coded value: its label in the data package, else the code in words.
+
+    A code in words keeps its proper nouns' case ('us_alliance_necessary' -> 'US alliance necessary').
+    """
     if column and (found := data.labels(column).get(value)):
         return found
-    return value.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", value) else value
+    return proper_case(value.replace("_", " ")) if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", value) else value
 
 
 _CURATION = ("reported_on", "research", "earliest possible", "first day of the", "source date")
@@ -223,24 +249,41 @@ def no_data(as_of, what: str = "reporting") -> HTML:
 
 def source_line(ed: Window, frame_or_ids, label: str = "Source") -> str:
     """'Sources: KBS World (ROK NIS), 18 Oct 2024; …' for the rows shown; records them on ``ed``."""
+    parts = source_parts(ed, frame_or_ids)
+    if not parts:
+        return ""
+    return f"{label}{'s' if len(parts) > 1 else ''}: " + "; ".join(text for text, _ in parts) + "."
+
+
+def source_parts(ed: Window, frame_or_ids) -> list[tuple[str, list[str]]]:
+    """The source line's entries, each with the ids it stands for (for links to the sources list).
+
+    Two items of one outlet on one day read as one entry, linked to the first.
+    """
     if isinstance(frame_or_ids, pd.DataFrame):
         ids = [i for cell in frame_or_ids.get("source_ids", []) for i in data.split_ids(cell)]
     else:
         ids = list(frame_or_ids)
     ids = ed.cite(ids)
-    if not ids:
-        return ""
     table = data.sources().set_index("source_id")
-    parts = []
+    parts: dict[str, list[str]] = {}
     for sid in ids:
         row = table.loc[sid]
         who = row["publisher"] if pd.isna(row["original_claimant"]) or row["original_claimant"] == row["publisher"] \
             else f"{row['publisher']} ({row['original_claimant']})"
         when = "" if pd.isna(row["published_date"]) else f", {fmt_date(row['published_date'])}"
         flag = " [state media]" if row["source_type"] in STATE_MEDIA else ""
-        parts.append(f"{who}{when}{flag}")
-    parts = list(dict.fromkeys(parts))  # two items of one outlet on one day read as one
-    return f"{label}{'s' if len(parts) > 1 else ''}: " + "; ".join(parts) + "."
+        parts.setdefault(f"{who}{when}{flag}", []).append(sid)
+    return list(parts.items())
+
+
+def _linked_line(ed: Window, frame_or_ids, label: str = "Source") -> dict | None:
+    """What the ``source_line`` macro needs: the label and each entry with the anchor of its first source."""
+    parts = source_parts(ed, frame_or_ids)
+    if not parts:
+        return None
+    return {"label": f"{label}{'s' if len(parts) > 1 else ''}",
+            "parts": [{"text": text, "href": f"#src-{ids[0]}"} for text, ids in parts]}
 
 
 def _cell(frame: pd.DataFrame, row, col: str, formats: dict) -> str:
@@ -265,27 +308,54 @@ def table(ed: Window, frame: pd.DataFrame, columns: dict[str, str], caption: str
     """
     formats = formats or {}
     rows = [[_cell(frame, row, col, formats) for col in columns] for _, row in frame.iterrows()]
-    line = source_line(ed, frame) if sources and "source_ids" in frame else ""
-    return _html("table", caption, list(columns.values()), rows, line, len(rows) <= KEEP_ROWS)
+    line = _linked_line(ed, frame) if sources and "source_ids" in frame else None
+    kinds = [_kind(frame, col) if col not in formats else "" for col in columns]
+    keep = len(rows) <= KEEP_ROWS and sum(len(cell) for row in rows for cell in row) <= KEEP_CHARS
+    return _html("table", caption, list(columns.values()), rows, line, keep, kinds)
+
+
+def _kind(frame: pd.DataFrame, col: str) -> str:
+    """CSS class of a column: dates and numbers stay on one line, text wraps."""
+    if col not in frame:
+        return ""
+    if pd.api.types.is_datetime64_any_dtype(frame[col]):
+        return "date"
+    return "num" if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]) else ""
 
 
 def chart(ed: Window, chart_obj) -> ChartBlock:
-    """Display a :class:`briefing.charts.Chart` with its source line under it."""
-    return ChartBlock(chart_obj, source_line(ed, chart_obj.source_ids))
+    """Display a :class:`briefing.charts.Chart` with its source line and its data as CSV under it."""
+    return ChartBlock(chart_obj, _linked_line(ed, chart_obj.source_ids))
+
+
+def chart_csv(chart_obj) -> str:
+    """The rows behind a chart as CSV text (what the reader downloads from the HTML brief)."""
+    return chart_obj.data.to_csv(index=False, date_format="%Y-%m-%d")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "chart"
 
 
 class ChartBlock:
-    """A chart (PNG with alt text) followed by the source line of the rows plotted."""
+    """A chart (PNG with alt text) followed by the linked source line and a CSV of the rows plotted.
 
-    def __init__(self, chart_obj, line: str):
+    The CSV travels inside the page as a ``data:`` link, so the brief still
+    fetches nothing; the PDF leaves it out (print.css).
+    """
+
+    def __init__(self, chart_obj, line: dict | None):
         self.chart, self.line = chart_obj, line
 
     def _ipython_display_(self):
+        import base64
+
         from IPython.display import display
 
         display(self.chart)
-        if self.line:
-            display(_html("source_line", self.line))
+        csv = base64.b64encode(chart_csv(self.chart).encode("utf-8")).decode("ascii")
+        display(_html("chart_caption", self.line, f"data:text/csv;base64,{csv}", f"{_slug(self.chart.title)}.csv",
+                      len(self.chart.data)))
 
 
 # -- change since the last edition, sources ------------------------------------
@@ -308,8 +378,7 @@ def trend(events: pd.DataFrame, previous, as_of) -> str:
     return "deteriorated" if net > 0 else "improved" if net < 0 else "unchanged"
 
 
-def changes(ed: Window, themes: Iterable[str]) -> HTML:
-    """'Change since the last edition': a trend flag per theme and the new events."""
+def _flags(ed: Window, themes: Iterable[str]) -> pd.DataFrame:
     events, previous, as_of = ed.known(data.events()), ed.previous_edition, ed.as_of
     end = ed.record_end
     blind = end is None or end <= previous  # nothing could have entered the record in this window
@@ -321,19 +390,47 @@ def changes(ed: Window, themes: Iterable[str]) -> HTML:
                      "worsens": int((new["security_effect"] == "worsens").sum()),
                      "eases": int((new["security_effect"] == "eases").sum()),
                      "trend": NO_NEW_REPORTING if blind else trend(subset, previous, as_of)})
-    flags = pd.DataFrame(rows)
-    intro = (f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}). "
+    return pd.DataFrame(rows, columns=["theme", "new", "worsens", "eases", "trend"])
+
+
+def count_phrase(count: int, total: int, noun: str, verb: str) -> str:
+    """'no theme deteriorated', '1 of 6 themes deteriorated', 'both themes …', 'all 6 themes deteriorated'."""
+    if count == 0:
+        return f"no {noun} {verb}"
+    if count == total:
+        return {1: f"the only {noun}", 2: f"both {noun}s"}.get(total, f"all {total} {noun}s") + f" {verb}"
+    return f"{count} of {total} {noun}s {verb}"
+
+
+def changes(ed: Window, themes: Iterable[str]) -> HTML:
+    """'Change since the last edition': a trend flag per theme (the events themselves: :func:`new_events`)."""
+    themes = list(themes)
+    previous, as_of, end = ed.previous_edition, ed.as_of, ed.record_end
+    blind = end is None or end <= previous
+    flags = _flags(ed, themes)
+    intro = (f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}), "
+             f"{plural(int(flags['new'].sum()), 'event') if flags['new'].sum() else 'no event'} entered the record"
+             f" ({count_phrase(int((flags['trend'] == 'deteriorated').sum()), len(flags), 'theme', 'deteriorated')}). "
              "Trend flags net the events coded as worsening or easing the ROK's security environment.")
     if blind:
-        intro += (f" The record ends {fmt_date(end)}, before the previous edition: nothing new could be assessed, "
-                  "so no theme is called unchanged." if end else " The record holds nothing yet.")
-    intro = paragraph(intro)
+        intro = (f"Between the previous edition ({fmt_date(previous)}) and this one ({fmt_date(as_of)}). " +
+                 (f"The record ends {fmt_date(end)}, before the previous edition: nothing new could be assessed, "
+                  "so no theme is called unchanged." if end else "The record holds nothing yet."))
     summary = table(ed, flags, {"theme": "Theme", "new": "New events", "worsens": "Worsening", "eases": "Easing",
                                 "trend": "Trend"}, "Trend by theme since the last edition", sources=False)
+    if blind or not flags["new"].sum():
+        intro = paragraph(intro).data
+    else:  # one paragraph, pointing at the listing
+        intro = str(_blocks().xref(intro + " The events are listed in ", "#evidence", "the evidence annex", "."))
+    return HTML("\n".join((intro, summary.data)))
+
+
+def new_events(ed: Window, themes: Iterable[str]) -> HTML:
+    """The events behind the trend flags of :func:`changes`, by date (for the evidence annex)."""
+    events, previous, as_of = ed.known(data.events()), ed.previous_edition, ed.as_of
     new = new_since(events[events["theme"].isin(list(themes))], previous, as_of).sort_values(["date_start", "event_id"])
-    listing = table(ed, new, {"date_start": "Date", "summary": "What happened", "security_effect": "Effect"},
-                    "Events reported since the last edition")
-    return HTML("\n".join((intro.data, summary.data, listing.data)))
+    return table(ed, new, {"date_start": "Date", "summary": "What happened", "security_effect": "Effect"},
+                 f"Events reported since the last edition ({fmt_date(previous)})")
 
 
 def sources_cited(ed: Window) -> HTML:

@@ -516,7 +516,7 @@ def budget_by_stage(indicators: pd.DataFrame, title: str, subtitle: str, *, indi
                 ax.plot(pts["x"], pts["value"], ls="none", marker=style["marker"], ms=7, color=style["color"],
                         mfc="white" if hollow else style["color"], mew=1.5, zorder=3)
             last = sub.loc[sub["year"].idxmax()]
-            text = stage.replace("_", " ").capitalize()
+            text = _brief.sentence_case(_brief.proper_case(stage.replace("_", " ")))
             if stage == "enacted":
                 text += f"\n{last['year']}: {_fmt(last['value'])}"
             ends.append((last["x"], last["value"], text, style))

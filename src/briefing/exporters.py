@@ -16,6 +16,8 @@ marking; a notebook without one is refused.
 from __future__ import annotations
 
 import functools
+import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from .formats import FORMATS
 from .metadata import BriefMetadataPreprocessor
 from .pdf import html_to_pdf
 
-__all__ = ["BriefHTMLExporter", "BriefPDFExporter", "alt_text"]
+__all__ = ["BriefHTMLExporter", "BriefPDFExporter", "alt_text", "finish"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -58,6 +60,134 @@ def alt_text(output: Any, mimetype: str) -> str | None:
     per_type = metadata.get(mimetype, {})
     alt = per_type.get("alt") if isinstance(per_type, dict) else None
     return alt or metadata.get("alt") or None
+
+
+# --- Structure: annexes, numbering, references, contents ----------------------
+
+ANNEX_TAG = "annex"  # a markdown cell with this tag opens an annex: its h2 becomes "Annex A — <h2>"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def finish(html: str) -> str:
+    """Give a rendered brief its structure: annexes lettered, tables and figures numbered, references, contents.
+
+    - The ``h2`` of each cell tagged ``annex`` becomes "Annex A — …", "Annex B — …" in order (the bookmarks
+      of the PDF follow the headings), with the anchor ``#<slug of its title>``; the cell starts a new page.
+    - Tables with a caption and charts are numbered in order: "Table 1", "Figure 2" in the main body,
+      "Table A3", "Figure B1" in an annex; each gets an anchor (``#table-a3``).
+    - An ``<a class="xref" href="#…">`` is given the name of what it points at ("Annex C", "Table A3").
+    - Every ``h2``/``h3`` gets an anchor, and a table of contents (``nav.toc``) follows the title and bottom line.
+    """
+    soup = BeautifulSoup(html, features="html.parser")
+    main = soup.find("main")
+    if main is None:
+        return html
+    names: dict[str, str] = {}
+    ids = {tag["id"] for tag in soup.find_all(id=True)}
+
+    def anchor(tag, wanted: str) -> str:
+        if tag.get("id"):
+            return tag["id"]
+        candidate, n = wanted, 2
+        while candidate in ids:
+            candidate, n = f"{wanted}-{n}", n + 1
+        ids.add(candidate)
+        tag["id"] = candidate
+        return candidate
+
+    letters = iter(string.ascii_uppercase)
+    prefix, counts = "", {"Table": 0, "Figure": 0}
+    for cell in main.select("div.jp-Cell"):
+        if ANNEX_TAG in _cell_tags(cell):
+            heading = cell.find("h2")
+            if heading is not None:
+                prefix, counts = next(letters), {"Table": 0, "Figure": 0}
+                title = re.sub(r"^Annex\b[^A-Za-z]*", "", heading.get_text(" ", strip=True))
+                heading.clear()
+                heading.append(f"Annex {prefix} — {title}")
+                if heading.get("id"):
+                    ids.discard(heading["id"])
+                    del heading["id"]
+                names[anchor(heading, _slug(title))] = f"Annex {prefix}"
+                cell["class"] = [*cell.get("class", []), "annex-start"]
+        for kind, found in _numbered(cell):
+            counts[kind] += 1
+            number = f"{prefix}{counts[kind]}"
+            names[anchor(found["target"], f"{kind.lower()}-{number.lower()}")] = f"{kind} {number}"
+            label = soup.new_tag("span", attrs={"class": "number"})
+            label.string = f"{kind} {number}."
+            found["label_in"].insert(0, " ")
+            found["label_in"].insert(0, label)
+    for ref in soup.select("a.xref[href^='#']"):
+        name = names.get(ref["href"][1:])
+        if name:
+            ref.clear()
+            ref.append(name)
+    headings = main.find_all(["h2", "h3"])
+    for heading in headings:
+        anchor(heading, _slug(heading.get_text(" ", strip=True)))
+    if headings:  # after the title and bottom line, before the key judgments
+        title = main.find("h1")
+        cell = title.find_parent("div", class_="jp-Cell") if title is not None else None
+        if cell is not None:
+            cell.insert_after(_contents(soup, headings))
+        else:
+            main.insert(0, _contents(soup, headings))
+    return str(soup)
+
+
+def _cell_tags(cell) -> set[str]:
+    """A cell's tags: lab puts them on a code cell's div, and on a markdown cell's rendered markdown inside it."""
+    classes = list(cell.get("class", []))
+    for inner in cell.select(".jp-RenderedMarkdown"):
+        classes += inner.get("class", [])
+    return {c.removeprefix("celltag_") for c in classes if c.startswith("celltag_")}
+
+
+def _numbered(cell):
+    """Tables with a caption and charts in ``cell``, in order, with where their number goes."""
+    for tag in cell.find_all(["table", "img"]):
+        if tag.name == "table":
+            caption = tag.find("caption")
+            if caption is not None:
+                yield "Table", {"target": tag, "label_in": caption}
+            continue
+        holder = tag.find_parent("div", class_="jp-RenderedImage") or tag
+        caption = holder.find_next("div", class_="chart-caption")
+        line = caption.find("p") if caption is not None and caption.find_parent("div", class_="jp-Cell") is cell \
+            else None
+        if line is None:
+            line = BeautifulSoup("<p class=\"figure-label\"></p>", "html.parser").p
+            holder.insert_after(line)
+        yield "Figure", {"target": holder, "label_in": line}
+
+
+def _contents(soup, headings):
+    """``nav.toc``: the h2 sections, each with its h3 subsections."""
+    nav = soup.new_tag("nav", attrs={"class": "toc", "aria-label": "Contents"})
+    title = soup.new_tag("h2", attrs={"class": "toc-title", "id": "contents"})
+    title.string = "Contents"
+    top = soup.new_tag("ol")
+    nav.extend([title, top])
+    current = None
+    for heading in headings:
+        item = soup.new_tag("li")
+        link = soup.new_tag("a", href=f"#{heading['id']}")
+        link.string = heading.get_text(" ", strip=True)
+        item.append(link)
+        if heading.name == "h2" or current is None:
+            top.append(item)
+            current = item
+        else:
+            sub = current.find("ol")
+            if sub is None:
+                sub = soup.new_tag("ol")
+                current.append(sub)
+            sub.append(item)
+    return nav
 
 
 # --- HTML --------------------------------------------------------------------
@@ -124,6 +254,11 @@ class BriefHTMLExporter(HTMLExporter):
             )
         )
         return config
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """The lab template's HTML, then :func:`finish`: annexes, numbering, references, contents."""
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        return finish(html), resources
 
     def _init_preprocessors(self):
         super()._init_preprocessors()

@@ -33,16 +33,17 @@ class BriefMetadata:
     markdown h1, then to the notebook name, so ``<title>`` is never empty
     (WCAG 2.4.2). Dates are ISO 8601; ``generated`` needs a UTC offset because
     it becomes the PDF CreationDate. Leave it out for byte-reproducible PDFs.
-    Other keys (the pipeline also writes ``slug``, ``previous_edition``,
-    ``generator``) are ignored here.
+    ``slug`` (written by the pipeline) names the brief's files. Other keys (``generator``) are ignored here.
 
     Attributes
     ----------
-    title, subtitle, description, author, edition, git_sha, data_hash : str
+    title, subtitle, description, author, edition, slug, git_sha, data_hash : str
     marking : str
         One of :data:`MARKINGS`; required (never defaulted).
     as_of, since : datetime.date or None
         Information cut-off and start of the period covered.
+    previous_edition : datetime.date or None
+        The edition this one is compared with (the HTML links to it).
     record_end : datetime.date or None
         The newest ``reported_on`` the brief's record holds (the kernel says it).
     keywords : tuple of str
@@ -57,7 +58,9 @@ class BriefMetadata:
     as_of: date | None = None
     since: date | None = None
     record_end: date | None = None
+    previous_edition: date | None = None
     edition: str | None = None
+    slug: str | None = None
     author: str = "Peninsula Briefs"
     description: str | None = None
     keywords: tuple[str, ...] = ()
@@ -118,6 +121,7 @@ class BriefMetadata:
             as_of=as_of,
             since=since,
             record_end=record_end,
+            previous_edition=_as_date("previous_edition", raw.get("previous_edition")),
             keywords=tuple(keywords),
             language=language,
             generated=_as_datetime("generated", raw.get("generated")),
@@ -172,7 +176,7 @@ def collect(nb: Any) -> dict:
     return merged
 
 
-_TEXT_KEYS = ("title", "subtitle", "edition", "author", "description", "git_sha", "data_hash")
+_TEXT_KEYS = ("title", "subtitle", "edition", "slug", "author", "description", "git_sha", "data_hash")
 
 
 def _as_revision(value: Any) -> dict | None:

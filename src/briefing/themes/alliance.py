@@ -429,3 +429,7 @@ def launch_tempo(ed: Window):
 
 def changes(ed: Window):
     return brief.changes(ed, THEMES + ("dprk_military",))
+
+
+def new_events(ed: Window):
+    return brief.new_events(ed, THEMES + ("dprk_military",))

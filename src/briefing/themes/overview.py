@@ -50,9 +50,9 @@ def header(ed: Window):
         line = (f"The record ends {fmt_date(ed.record_end)}, before the last edition "
                 f"({fmt_date(ed.previous_edition)}): no change since then can be assessed.")
         return brief.header(ed, title, line)
-    line = (f"Since the last edition ({fmt_date(ed.previous_edition)}), " +
-            (f"the record deteriorated on {len(worse)} of {len(flags)} themes: {', '.join(worse)}." if worse
-             else "no theme deteriorated."))
+    line = (f"Since the last edition ({fmt_date(ed.previous_edition)}), "
+            f"{brief.count_phrase(len(worse), len(flags), 'theme', 'deteriorated')}"
+            + (f": {', '.join(worse)}." if worse else "."))
     return brief.header(ed, title, line)
 
 
@@ -91,7 +91,7 @@ def moved(ed: Window):
             ("indicators", lambda r: f"{r['title']} ({_period_and_stage(r)})", _amount),
             ("claims", lambda r: f"{brief.sentence_case(brief.label(r['quantity'], 'quantity'))}: {r['claimant']}",
              lambda r: alliance._value(r) + f" {r['unit']}"),
-            ("polls", lambda r: f"Poll: {str(r['topic']).replace('_', ' ')} ({r['pollster']})",
+            ("polls", lambda r: f"Poll: {brief.label(str(r['topic']), 'topic')} ({r['pollster']})",
              lambda r: f"{r['value_percent']:g}%")):
         frame = data.indicators() if name == "indicators" else data.load(name)
         for _, row in brief.new_since(frame, ed.previous_edition, ed.as_of).iterrows():
@@ -106,6 +106,10 @@ def moved(ed: Window):
 
 def trends(ed: Window):
     return brief.changes(ed, THEMES)
+
+
+def new_events(ed: Window):
+    return brief.new_events(ed, THEMES)
 
 
 def fact_check(ed: Window):

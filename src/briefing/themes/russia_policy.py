@@ -264,3 +264,7 @@ def sanctions(ed: Window):
 
 def changes(ed: Window):
     return brief.changes(ed, THEMES)
+
+
+def new_events(ed: Window):
+    return brief.new_events(ed, THEMES)

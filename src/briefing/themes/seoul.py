@@ -424,3 +424,7 @@ def alliance_poll_check(ed: Window):
 
 def changes(ed: Window):
     return brief.changes(ed, THEMES)
+
+
+def new_events(ed: Window):
+    return brief.new_events(ed, THEMES)

@@ -308,3 +308,7 @@ def milestones(ed: Window, trump: bool = False):
 
 def changes(ed: Window):
     return brief.changes(ed, THEMES)
+
+
+def new_events(ed: Window):
+    return brief.new_events(ed, THEMES)
