@@ -113,6 +113,8 @@ def finish(html: str) -> str:
                     del heading["id"]
                 names[anchor(heading, _slug(title))] = f"Annex {prefix}"
                 cell["class"] = [*cell.get("class", []), "annex-start"]
+        if not prefix:  # before the first annex: the two-page main body
+            cell["class"] = [*cell.get("class", []), "main-body"]
         for kind, found in _numbered(cell):
             counts[kind] += 1
             number = f"{prefix}{counts[kind]}"
