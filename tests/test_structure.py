@@ -178,6 +178,12 @@ def test_new_scaffolds_a_draft_brief_that_runs_and_is_held_back_until_its_placeh
         assert (root / path).is_file(), path
     briefs = load(root / "notebooks" / "catalog.yml")
     assert [b.draft for b in briefs if b.slug == "05-china-factor"] == [True]
+    cells = json.loads((root / "notebooks/05-china-factor.ipynb").read_text())["cells"]
+    annexes = ["".join(c["source"]).split("\n")[0] for c in cells if "annex" in c["metadata"].get("tags", [])]
+    assert annexes == ["## Evidence", "## Key assumptions and alternatives", "## Estimative language and method",
+                       "## Sources"], "a new brief starts with the two-page main body and its annexes"
+    calls = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert calls.index("theme.changes(ed)") < calls.index("theme.events(ed)") < calls.index("brief.sources_cited(ed)")
     listed = subprocess.run([BRIEFING, "list"], cwd=root, capture_output=True, text=True, env=env).stdout
     assert "05-china-factor" not in listed and "01-dprk-russia-alliance" in listed
     again = subprocess.run([BRIEFING, "new", "05-china-factor"], cwd=root, capture_output=True, text=True, env=env)

@@ -124,8 +124,8 @@ def _notebook(root: Path, slug: str, module: str, number: str, title: str):
                           f"and which section of the source analysis. Render it: `briefing render {slug}`.")
     calls = [f"from briefing import brief\nfrom briefing.themes import {module} as theme, start\n\n"
              "ed = start(as_of, since, previous_edition, marking)\ntheme.header(ed)",
-             "theme.key_judgments(ed)", "brief.estimative_language()", "theme.changes(ed)",
-             "theme.timeline(ed)", "theme.events(ed)", "brief.sources_cited(ed)"]
+             "theme.key_judgments(ed)", "theme.changes(ed)", "theme.timeline(ed)", "theme.events(ed)",
+             "brief.estimative_language()", "brief.sources_cited(ed)"]
     code = [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     for cell, source in zip(code, calls):
         cell.source = source
