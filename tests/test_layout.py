@@ -163,7 +163,8 @@ def test_every_chart_offers_its_data_as_embedded_csv(catalog, edition):
 def test_tables_and_figures_are_numbered_in_order(catalog, edition):
     soup = _soup(catalog, edition)
     labels = [s.get_text() for s in soup.select("span.number")]
-    assert any(t.startswith("Figure 1") for t in labels) and any(re.match(r"Table A\d", t) for t in labels), labels
+    assert any(re.match(r"Figure [A-Z]?1\.", t) for t in labels), labels  # the main body may hold no chart
+    assert any(re.match(r"Table A\d", t) for t in labels), labels
     seen: dict[str, list[int]] = {}
     for text in labels:
         kind, prefix, n = re.fullmatch(r"(Table|Figure) ([A-Z]?)(\d+)\.", text).groups()
