@@ -219,16 +219,20 @@ def _entry(edition: Edition, status: str, **extra) -> dict:
             "seconds": 0.0, **extra}
 
 
+AHEAD = 1  # children whose kernel is being started while ``jobs`` others build
+
+
 def _run(todo, staging: Path, jobs: int | None, timeout: int, provenance: dict):
     """Yield :class:`BuildResult` as builds finish, one process per edition.
 
     A process per edition (at most ``jobs`` building at once), even with one
     job, means a build that kills its own process fails only itself.  Heavy
     modules are imported and the HTML exporter is built here, before forking,
-    so each child starts warm.  Up to ``jobs`` more children start early: each
-    starts its edition's own kernel and imports the package in it
+    so each child starts warm.  One more child starts early: it starts its
+    edition's own kernel and imports the package in it
     (:func:`~briefing.execute.prestart`), then waits for a free slot, so
-    kernel start-up overlaps other editions' builds.
+    kernel start-up overlaps other editions' builds (one, not ``jobs``: the
+    cores are busy anyway, and each waiting kernel costs memory).
     """
     if not todo:
         return
@@ -237,7 +241,7 @@ def _run(todo, staging: Path, jobs: int | None, timeout: int, provenance: dict):
     context = multiprocessing.get_context("fork")
     pending, running, waiting = list(todo), {}, {}  # waiting: children not yet told to build, oldest first
     while pending or running:
-        while pending and len(running) < 2 * jobs:
+        while pending and len(running) < jobs + AHEAD:
             edition = pending.pop(0)
             reader, writer = context.Pipe(duplex=False)
             go, gate = context.Pipe(duplex=False)
