@@ -49,103 +49,6 @@ QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
 KERNEL_NAME = "peninsula-briefs"
 
 
-# Imported in a kernel started ahead of its edition (silently: execution counts stay 1..n): the
-# package and what it loads (pandas, matplotlib) are most of a kernel's first second.
-WARM_IMPORTS = "import briefing.brief, briefing.charts, briefing.themes"
-# What nbclient gives a kernel it starts itself, so a pre-started kernel is the same kernel.
-KERNEL_ARGS = [*QUIET_KERNEL, "--HistoryManager.hist_file=:memory:"]
-START_TIMEOUT = 60  # papermill's default
-
-
-@dataclass
-class Kernel:
-    """A kernel started for one edition before its turn, the package already imported.
-
-    It lives in the process that builds that edition and serves that edition
-    only: :func:`build` uses it if it is still alive, and always shuts it down.
-    """
-
-    km: object  # jupyter_client AsyncKernelManager
-    trace: str  # the edition's BRIEFING_TRACE file, set in the kernel's environment
-
-
-def prestart(edition) -> Kernel | None:
-    """Start ``edition``'s kernel (cwd, environment and arguments as papermill gives) and import the package.
-
-    None when that fails: the build then starts its kernel the usual way, and
-    reports any error from there.
-    """
-    from jupyter_core.utils import run_sync
-
-    kernel = Kernel(_manager_class()(kernel_name=KERNEL_NAME), _trace_file())
-    try:
-        run_sync(_start)(kernel.km, edition.notebook.parent, {**os.environ, data.TRACE_ENV: kernel.trace})
-    except Exception:  # noqa: BLE001 - the build will start a kernel of its own
-        shutdown(kernel)
-        Path(kernel.trace).unlink(missing_ok=True)
-        return None
-    return kernel
-
-
-async def _start(km, cwd: Path, env: dict) -> None:
-    await km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(cwd), env=env)
-    client = km.client()
-    client.start_channels()
-    try:
-        await client.wait_for_ready(timeout=START_TIMEOUT)
-        msg_id = client.execute(WARM_IMPORTS, silent=True, store_history=False)
-        while (await client.get_shell_msg(timeout=START_TIMEOUT))["parent_header"].get("msg_id") != msg_id:
-            pass
-    finally:
-        client.stop_channels()
-
-
-@functools.cache
-def _manager_class():
-    from jupyter_client.manager import AsyncKernelManager
-
-    class Manager(AsyncKernelManager):
-        """Keeps the clients made for it: nbclient leaves its client open on a kernel it did not start."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.clients = []
-
-        def client(self, **kwargs):
-            client = super().client(**kwargs)
-            self.clients.append(client)
-            return client
-
-    return Manager
-
-
-def shutdown(kernel: Kernel | None) -> None:
-    """Stop a pre-started kernel (gracefully if it is alive, as nbclient does) and remove its files; safe to repeat."""
-    if kernel is None or not kernel.km.has_kernel:
-        return
-    from jupyter_core.utils import run_sync
-
-    async def stop():
-        clients, kernel.km.clients = kernel.km.clients, []
-        for client in clients:
-            if client.channels_running:
-                client.stop_channels()
-        await kernel.km.shutdown_kernel(now=not await kernel.km.is_alive())
-
-    run_sync(stop)()
-
-
-def _alive(kernel: Kernel) -> bool:
-    from jupyter_core.utils import run_sync
-
-    return bool(kernel.km.has_kernel and run_sync(kernel.km.is_alive)())
-
-
-def _trace_file() -> str:
-    with tempfile.NamedTemporaryFile("w+", suffix=".trace", delete=False) as trace:
-        return trace.name
-
-
 INPUTS = ("notebooks", "data", "src")  # what a brief is made from, for provenance
 
 
@@ -203,13 +106,8 @@ def _failed_cell(path: Path, index: int | None = None) -> int | None:
     return index - added
 
 
-def build(edition, staging: Path, *, timeout: int, provenance: dict, kernel: Kernel | None = None) -> BuildResult:
-    """Execute ``edition`` into ``staging`` and render its formats there.
-
-    ``kernel``, from :func:`prestart` for this edition, is used if it is still
-    alive (one that died is shut down and a fresh kernel started); it is shut
-    down before the export either way.
-    """
+def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildResult:
+    """Execute ``edition`` into ``staging`` and render its formats there."""
     import nbformat
     from papermill import execute_notebook
     from papermill.exceptions import PapermillExecutionError
@@ -221,19 +119,14 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict, kernel: Ker
     staging.mkdir(parents=True, exist_ok=True)
     executed = staging / f"{edition.slug}.ipynb"
     result = BuildResult(edition.label, "failed", files=[executed.name])
-    if kernel is not None and not _alive(kernel):
-        shutdown(kernel)  # never reused: this edition gets a fresh kernel below
-        kernel = None
-    trace_path = kernel.trace if kernel else _trace_file()
+    with tempfile.NamedTemporaryFile("w+", suffix=".trace", delete=False) as trace:
+        trace_path = trace.name
     os.environ[data.TRACE_ENV] = trace_path  # the kernel's output channel for the tables it read
     try:
-        try:
-            execute_notebook(str(edition.notebook), str(executed), parameters=edition.parameters,
-                             kernel_name=KERNEL_NAME, cwd=str(edition.notebook.parent),
-                             execution_timeout=timeout, progress_bar=False, log_output=False,
-                             extra_arguments=QUIET_KERNEL, **({"km": kernel.km} if kernel else {}))
-        finally:
-            shutdown(kernel)  # papermill shuts down only the kernels it started
+        execute_notebook(str(edition.notebook), str(executed), parameters=edition.parameters,
+                         kernel_name=KERNEL_NAME, cwd=str(edition.notebook.parent),
+                         execution_timeout=timeout, progress_bar=False, log_output=False,
+                         extra_arguments=QUIET_KERNEL)
         result.tables = sorted(set(Path(trace_path).read_text().split()))
         nb = nbformat.read(executed, as_version=4)
         # This host's folders are no part of an edition: built here or on a Dask worker, it is the same file.

@@ -21,8 +21,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import shutil
-import signal
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +29,7 @@ from typing import Any
 from . import cache, catalog, publish, revision, validate
 from .edition import Edition, marking_area
 from .errors import UsageError
-from .execute import BuildResult, build, git_state, prestart, shutdown, warm_up
+from .execute import BuildResult, build, git_state, warm_up
 
 
 def project_paths(root: Path) -> dict[str, Path]:
@@ -219,50 +217,31 @@ def _entry(edition: Edition, status: str, **extra) -> dict:
             "seconds": 0.0, **extra}
 
 
-AHEAD = 1  # children whose kernel is being started while ``jobs`` others build
-
-
 def _run(todo, staging: Path, jobs: int | None, timeout: int, provenance: dict):
     """Yield :class:`BuildResult` as builds finish, one process per edition.
 
-    A process per edition (at most ``jobs`` building at once), even with one
-    job, means a build that kills its own process fails only itself.  Heavy
-    modules are imported and the HTML exporter is built here, before forking,
-    so each child starts warm.  One more child starts early: it starts its
-    edition's own kernel and imports the package in it
-    (:func:`~briefing.execute.prestart`), then waits for a free slot, so
-    kernel start-up overlaps other editions' builds (one, not ``jobs``: the
-    cores are busy anyway, and each waiting kernel costs memory).
+    A process per edition (at most ``jobs`` at once), even with one job, means
+    a build that kills its own process fails only itself.  Heavy modules are
+    imported and the HTML exporter is built here, before forking, so each
+    child starts warm.
     """
     if not todo:
         return
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     warm_up()
     context = multiprocessing.get_context("fork")
-    pending, running, waiting = list(todo), {}, {}  # waiting: children not yet told to build, oldest first
+    pending, running = list(todo), {}
     while pending or running:
-        while pending and len(running) < jobs + AHEAD:
+        while pending and len(running) < jobs:
             edition = pending.pop(0)
             reader, writer = context.Pipe(duplex=False)
-            go, gate = context.Pipe(duplex=False)
             process = context.Process(target=_child, args=(edition, staging / edition.folder, timeout,
-                                                           provenance, writer, go, gate), daemon=True)
+                                                           provenance, writer), daemon=True)
             process.start()
             writer.close()
-            go.close()
             running[reader] = (process, edition)
-            waiting[reader] = gate
-        while waiting and len(running) - len(waiting) < jobs:
-            gate = waiting.pop(next(iter(waiting)))
-            try:
-                gate.send(True)  # your turn
-            except OSError:  # the child is already gone: its reader reports it
-                pass
-            gate.close()
         for reader in multiprocessing.connection.wait(list(running)):
             process, edition = running.pop(reader)
-            if reader in waiting:  # it died before its turn
-                waiting.pop(reader).close()
             try:
                 result = reader.recv()
             except EOFError:  # the child died before it could report
@@ -274,17 +253,8 @@ def _run(todo, staging: Path, jobs: int | None, timeout: int, provenance: dict):
             yield result
 
 
-def _child(edition, staging: Path, timeout: int, provenance: dict, writer, go, gate) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # so the kernel is shut down
-    gate.close()
-    kernel = prestart(edition)
-    try:
-        go.recv()
-    except EOFError:  # the run is over (the parent is gone): this edition will not be built here
-        shutdown(kernel)
-        kernel and Path(kernel.trace).unlink(missing_ok=True)
-        return
-    writer.send(build(edition, staging, timeout=timeout, provenance=provenance, kernel=kernel))
+def _child(edition, staging: Path, timeout: int, provenance: dict, writer) -> None:
+    writer.send(build(edition, staging, timeout=timeout, provenance=provenance))
     writer.close()
 
 
