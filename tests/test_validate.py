@@ -283,3 +283,53 @@ def test_a_descriptor_frictionless_rejects_is_one_problem_on_the_descriptor(data
     problems = validate(data_copy)
     assert problems and all(p.file == "datapackage.json" and p.row is None for p in problems), problems
     assert any("invalid descriptor" in p.rule or "no-such-type" in p.rule for p in problems), problems
+
+
+# -- labels beside codes (datapackage `categories`) ------------------------------------------------------
+
+def _package(*fields):
+    return {"resources": [{"name": f"t{i}", "schema": {"fields": [f]}} for i, f in enumerate(fields)]}
+
+
+def _field(name, enum, categories):
+    return {"name": name, "constraints": {"enum": enum}, "categories": [{"value": v, "label": lab}
+                                                                         for v, lab in categories]}
+
+
+def test_the_projects_codes_all_have_one_label():
+    import json
+
+    from briefing import validate
+    from conftest import ROOT
+
+    assert validate._vocabulary(json.loads((ROOT / "data" / "datapackage.json").read_text())) == []
+
+
+def test_every_code_needs_a_label_and_every_label_a_code():
+    from briefing import validate
+
+    problems = validate._vocabulary(_package(_field("theme", ["a", "b"], [("a", "A"), ("c", "C")])))
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("datapackage.json", None, "t0.theme", "b", "in enum but has no label in categories"),
+        ("datapackage.json", None, "t0.theme", "c", "labelled in categories but not in enum")]
+
+
+def test_a_category_needs_words_and_one_code_one_label_everywhere():
+    from briefing import validate
+
+    problems = validate._vocabulary(_package(
+        _field("theme", ["a", "b"], [("a", "A"), ("b", "")]),
+        _field("theme", ["a"], [("a", "Other A")]),
+        _field("other", ["a"], [("a", "Not the same field: fine")]),
+        {"name": "plain", "constraints": {"enum": ["x"]}}))
+    assert [(p.column, p.value, p.rule) for p in problems] == [
+        ("t0.theme", "b", "category without a label"),
+        ("t1.theme", "a", "labelled differently elsewhere ('A')")]
+
+
+def test_a_field_without_constraints_lists_its_labels_as_extra():
+    from briefing import validate
+
+    problems = validate._vocabulary({"resources": [{"name": "t", "schema": {"fields": [
+        {"name": "f", "categories": [{"value": "a", "label": "A"}]}]}}, {"name": "no-schema"}]})
+    assert [(p.column, p.value, p.rule) for p in problems] == [("t.f", "a", "labelled in categories but not in enum")]

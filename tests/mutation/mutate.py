@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES: dict[str, tuple[list[str], str]] = {
     "publish.py": (["tests/test_publish.py"], ""),
     "cache.py": (["tests/test_cache.py"], "not rerenders"),
-    "validate.py": (["tests/test_validate.py"], ""),
+    "validate.py": (["tests/test_validate.py", "tests/test_register.py"], ""),
     "params.py": (["tests/test_params.py", "tests/test_catalog.py"], ""),
     "catalog.py": (["tests/test_catalog.py"], ""),
     "errors.py": (["tests/test_validate.py", "tests/test_params.py", "tests/test_catalog.py"], ""),
