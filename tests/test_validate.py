@@ -333,3 +333,33 @@ def test_a_field_without_constraints_lists_its_labels_as_extra():
     problems = validate._vocabulary({"resources": [{"name": "t", "schema": {"fields": [
         {"name": "f", "categories": [{"value": "a", "label": "A"}]}]}}, {"name": "no-schema"}]})
     assert [(p.column, p.value, p.rule) for p in problems] == [("t.f", "a", "labelled in categories but not in enum")]
+
+
+# -- the header row, checked before any cell --------------------------------------------------------------
+
+RESOURCE = {"path": "t.csv", "schema": {"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}
+
+
+def _header(text):
+    from briefing import validate
+
+    return [(p.file, p.row, p.column, p.value, p.rule) for p in validate._header_problems(RESOURCE, text)]
+
+
+def test_a_missing_column_is_named_on_line_one():
+    assert _header("a,c\n1,2\n") == [("t.csv", 1, "b", None, "required column is missing from the header")]
+
+
+def test_an_unknown_column_is_named_with_the_expected_ones():
+    assert _header("a,b,c,d\n") == [("t.csv", 1, "d", None, "unknown column (expected: a, b, c)")]
+    assert _header("a,x,c\n") == [("t.csv", 1, "b", None, "required column is missing from the header"),
+                                  ("t.csv", 1, "x", None, "unknown column (expected: a, b, c)")]
+
+
+def test_columns_out_of_order_are_one_problem_of_the_header():
+    assert _header("b,a,c\n") == [("t.csv", 1, None, None, "columns out of order (expected: a, b, c)")]
+    assert _header("a,b,c\n1,2,3\n") == []
+
+
+def test_an_empty_text_misses_every_column():
+    assert [p[2] for p in _header("")] == ["a", "b", "c"]
