@@ -363,3 +363,21 @@ def test_columns_out_of_order_are_one_problem_of_the_header():
 
 def test_an_empty_text_misses_every_column():
     assert [p[2] for p in _header("")] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(("note", "rule"), [
+    ('constraint "required" is "True"', "required value is empty"),
+    ('''constraint "enum" is "['a', 'b']"''', "not one of: a, b"),
+    ('constraint "pattern" is "^[a-z]+$"', "does not match pattern ^[a-z]+$"),
+    ('constraint "pattern" is "^ev_[0-9]+X"', "does not match pattern ^ev_[0-9]+X"),
+    ('constraint "maxLength" is "5"', "longer than 5 characters"),
+    ('constraint "minLength" is "2"', "shorter than 2 characters"),
+    ('constraint "minimum" is "0"', "below minimum 0"),
+    ('constraint "maximum" is "100"', "above maximum 100"),
+    ('constraint "unique" is "True"', "duplicate value"),
+    ('constraint "format" is "email"', 'constraint "format" is "email"'),  # unknown: Frictionless's own words
+])
+def test_each_constraint_reads_in_plain_words(note, rule):
+    from briefing import validate
+
+    assert validate._constraint_rule(note) == rule
