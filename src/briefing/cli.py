@@ -41,6 +41,20 @@ def main():
     logging.basicConfig(level=logging.WARNING, format="note: %(message)s")
 
 
+def _run_options(command):
+    """The options of a run that render and backfill share: lock wait, timeout, Dask scheduler."""
+    for option in reversed([
+        click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
+                     help="Per-cell execution timeout in seconds."),
+        click.option("--wait", default=0.0, show_default=True, type=float,
+                     help="Seconds to wait for another run's lock before giving up."),
+        click.option("--scheduler", metavar="ADDRESS", help="Build on a Dask cluster: its scheduler "
+                     "(tcp://host:8786), or 'local' for a LocalCluster of --jobs workers. Default: local processes."),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
               help="Data folder (default: the project's data/).")
@@ -98,12 +112,7 @@ def _key_values(pairs) -> dict:
               "changed (the original stays reachable).")
 @click.option("--publish", "publish_drafts", is_flag=True,
               help="Publish ad-hoc parameters (another date or marking) as an edition instead of a draft.")
-@click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
-              help="Per-cell execution timeout in seconds.")
-@click.option("--wait", default=0.0, show_default=True, type=float,
-              help="Seconds to wait for another run's lock before giving up.")
-@click.option("--scheduler", metavar="ADDRESS", help="Build on a Dask cluster: its scheduler (tcp://host:8786), "
-              "or 'local' for a LocalCluster of --jobs workers. Default: local processes.")
+@_run_options
 def render(names, as_of, params, formats, jobs, force, revise, publish_drafts, timeout, wait, scheduler):
     """Execute and publish briefs into briefs/ (HTML, PDF, index, run report).
 
@@ -149,12 +158,7 @@ def render(names, as_of, params, formats, jobs, force, revise, publish_drafts, t
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel builds (default: CPU count).")
 @click.option("--revise", is_flag=True, help="Publish a marked revision of each published edition whose inputs "
               "changed (the original stays reachable).")
-@click.option("--timeout", default=600, show_default=True, type=click.IntRange(min=1),
-              help="Per-cell execution timeout in seconds.")
-@click.option("--wait", default=0.0, show_default=True, type=float,
-              help="Seconds to wait for another run's lock before giving up.")
-@click.option("--scheduler", metavar="ADDRESS", help="Build on a Dask cluster: its scheduler (tcp://host:8786), "
-              "or 'local' for a LocalCluster of --jobs workers. Default: local processes.")
+@_run_options
 def backfill(names, start, end, every, formats, jobs, revise, timeout, wait, scheduler):
     """Render each brief's series of editions as known on each date from --from to --to.
 
