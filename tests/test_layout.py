@@ -144,6 +144,9 @@ def test_html_navigation_contents_anchors_and_links(catalog, edition):
     assert refs and {a["href"][1:] for a in refs} <= ids, "every source-line entry links into the sources list"
     for xref in soup.select("a.xref"):
         assert xref["href"][1:] in ids and re.fullmatch(r"(Annex|Table|Figure) [A-Z]?\d*", xref.get_text()), xref
+    # every in-page link, analysts' markdown included ("[Figure 1](#figure-1)" broke when a chart moved to an annex)
+    dangling = [a["href"] for a in soup.select("a[href^='#']") if a["href"][1:] not in ids]
+    assert not dangling, f"links to no anchor in {slug} {as_of}: {dangling}"
 
 
 @pytest.mark.parametrize("edition", CATALOG, ids=_id)
