@@ -162,3 +162,29 @@ def test_the_template_holds_modules_never_a_table():
             "print(data._load.cache_info().currsize, kernels._preloaded)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "True"]
+
+
+@pytest.mark.parametrize("notebook", ["ok", "raises"])
+def test_the_executed_notebook_is_written_when_the_run_starts_and_ends_not_at_every_cell(project, tmp_path, notebook,
+                                                                                          monkeypatch):
+    """papermill writes the whole notebook at each cell's start and end (80 writes for a brief); twice is enough,
+    and a failed cell still leaves the cells that ran, its error and papermill's banner on disk."""
+    import papermill.engines
+
+    from briefing import catalog, execute
+
+    writes = []
+    real = papermill.engines.write_ipynb
+    monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: (writes.append(path), real(nb, path)))
+    write_catalog(project, f"formats: [html]\nbriefs:\n  {notebook}: {{}}\n")
+    (edition,) = catalog.editions(catalog.load(project / "notebooks" / "catalog.yml"))
+    result = execute.build(edition, tmp_path / "out", timeout=60, provenance={})
+    cells = nbformat.read(project / "notebooks" / f"{notebook}.ipynb", as_version=4).cells
+    assert len(cells) >= 4 and len(writes) == 2, writes  # start and end, however many cells
+    executed = nbformat.read(tmp_path / "out" / f"{notebook}.ipynb", as_version=4)
+    ran = [c for c in executed.cells if c.cell_type == "code" and c.get("execution_count")]
+    if notebook == "ok":
+        assert result.status == "ok" and len(ran) == sum(c.cell_type == "code" for c in cells) + 1  # + parameters
+    else:
+        assert result.status == "failed" and result.ename and result.cell is not None
+        assert ran and any(o.get("output_type") == "error" for c in ran for o in c.outputs)
