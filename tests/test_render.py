@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -128,6 +129,35 @@ def test_invalid_data_refuses_to_run_and_changes_nothing(project):
     with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
         render(project, jobs=2)
     assert {p: p.read_bytes() for p in (project / "briefs").rglob("*") if p.is_file()} == snapshot
+
+
+def test_data_are_checked_beside_the_warm_up_and_bad_data_still_stop_the_run(project, monkeypatch):
+    """A cold check runs in a process of its own while this one imports what builds need; its verdict is
+    raised here, and if that process dies the check runs here."""
+    import briefing.render as render_module
+
+    warmed = []
+    monkeypatch.setattr(render_module, "warm_up", lambda: warmed.append(1))
+    events = project / "data" / "events.csv"
+    events.write_text(events.read_text().replace("2024-10-18,,day", "2024-10-99,,day"))
+    with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
+        render(project, jobs=1)
+    assert warmed == [1], "the warm-up ran beside the check"
+    monkeypatch.setattr(render_module, "_check_child", lambda data, writer: os._exit(1))
+    events.write_text(events.read_text().replace("2024-10-99,,day", "2024-10-98,,day"))
+    with pytest.raises(DataValidationError, match="events.csv:2: date_start"):
+        render(project, jobs=1)
+    assert not (project / "briefs" / "_runs").exists(), "no run started"
+
+
+def test_a_run_with_nothing_to_build_does_not_warm_up(project, monkeypatch):
+    import briefing.render as render_module
+
+    render(project, jobs=1)
+    warmed = []
+    monkeypatch.setattr(render_module, "warm_up", lambda: warmed.append(1))
+    assert set(statuses(render(project, jobs=1)).values()) == {"cached"}
+    assert warmed == [], "data already checked, nothing to build: no imports, the no-change run stays under a second"
 
 
 def test_a_held_lock_stops_a_second_run(project):

@@ -42,19 +42,18 @@ def notebook_fingerprint(notebook: Path) -> str:
 def memo(kind: str, home: Path, parts: list[bytes | str], compute):
     """JSON result of ``compute()``, kept under ``home/.cache/`` by a hash of ``parts``.
 
+    ``compute=None`` only looks: the remembered result, or ``None``.
+
     For deterministic, slow-to-start work on unchanged inputs (data
     validation, parameter inspection): a no-change run must take well under a
     second.  Any read or write error just recomputes.
     """
-    digest = hashlib.sha256(package_fingerprint().encode())
-    for part in parts:
-        raw = part if isinstance(part, bytes) else part.encode()
-        digest.update(len(raw).to_bytes(8, "big") + raw)  # length-prefixed: no two splits collide
-    path = home / ".cache" / "briefing" / f"{kind}-{digest.hexdigest()[:32]}.json"
+    path = _memo_path(kind, home, parts)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass
+        if compute is None:
+            return None
     value = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +63,14 @@ def memo(kind: str, home: Path, parts: list[bytes | str], compute):
     except OSError:
         pass
     return value
+
+
+def _memo_path(kind: str, home: Path, parts: list[bytes | str]) -> Path:
+    digest = hashlib.sha256(package_fingerprint().encode())
+    for part in parts:
+        raw = part if isinstance(part, bytes) else part.encode()
+        digest.update(len(raw).to_bytes(8, "big") + raw)  # length-prefixed: no two splits collide
+    return home / ".cache" / "briefing" / f"{kind}-{digest.hexdigest()[:32]}.json"
 
 
 @functools.cache

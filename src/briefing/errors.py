@@ -52,6 +52,9 @@ class DataValidationError(BriefingError):
         lines = "\n".join(str(p) for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the shared data:\n{lines}")
 
+    def __reduce__(self):  # crosses processes whole (the check runs beside render's warm-up)
+        return type(self), (self.problems,)
+
 
 class UsageError(BriefingError):
     """Bad command line, catalog entry or parameter: nothing is rendered."""

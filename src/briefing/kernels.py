@@ -46,6 +46,8 @@ _fresh: dict = {}  # what a new interpreter here would have: its import path, fo
 def preload() -> None:
     """Import the kernel's modules in this process, so kernels forked from it start warm."""
     global _preloaded
+    if _preloaded:
+        return
     # The import path of a kernel started as `python -m ipykernel_launcher`: the interpreter's own, without
     # the folder `-m` adds (the launcher removes it) and without what this process added (pytest does).
     found = subprocess.run([sys.executable, "-P", "-c", "import sys, json; print(json.dumps(sys.path))"],

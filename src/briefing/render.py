@@ -65,7 +65,7 @@ def render(root: Path, names=(), *, overrides: dict[str, Any] | None = None,
     beside it.  Drafts are simply rebuilt.  ``run`` takes the options of
     :func:`execute` (jobs, force, revise, timeout, wait, scheduler, callbacks).
     """
-    validate.check(project_paths(root)["data"])
+    _check(project_paths(root)["data"], warm=not run.get("scheduler"))
     return execute(root, plan(root, names, overrides, formats, publish_drafts), **run)
 
 
@@ -81,8 +81,43 @@ def backfill(root: Path, names=(), *, start: str, end: str, every: str = "month"
     with nothing on record yet is kept as a draft (as in :func:`render`).
     ``previous_edition`` is the series' previous date.
     """
-    validate.check(project_paths(root)["data"])
+    _check(project_paths(root)["data"], warm=not run.get("scheduler"))
     return execute(root, backfill_plan(root, names, start, end, every, formats), **run)
+
+
+def _check(data: Path, *, warm: bool) -> None:
+    """Validate the data; when builds will run here, warm this process up meanwhile.
+
+    On a cold start validating and warming up (importing what builds and kernels need) take about 3 s
+    each: the check runs in a forked process beside the warm-up.  Bad data still stops the run before
+    any kernel starts, with the same error as :func:`validate.check` raised here.
+    """
+    if not warm or validate.remembered(data):
+        return validate.check(data)  # no warm-up here: nothing may need building
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_check_child, args=(data, writer), daemon=True)
+    child.start()
+    writer.close()
+    warm_up()
+    try:
+        error = reader.recv()
+    except EOFError:  # the checking process died: check here
+        error = None
+        child.join()
+        validate.check(data)
+    child.join()
+    if error is not None:
+        raise error
+
+
+def _check_child(data: Path, writer) -> None:
+    try:
+        validate.check(data)
+        writer.send(None)
+    except Exception as err:  # noqa: BLE001 - raised again in the parent
+        writer.send(err)
+    writer.close()
 
 
 def series(start: str, end: str, every: str) -> list[str]:

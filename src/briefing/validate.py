@@ -108,17 +108,29 @@ def check(root: Path | None = None) -> None:
     from .cache import memo
 
     root = Path(root or data_dir())
+    found = memo("validated", root.parent, _contents(root), lambda: [vars(p) for p in validate(root)])
+    if found:
+        raise DataValidationError([Problem(**p) for p in found])
+
+
+def remembered(root: Path | None = None) -> bool:
+    """Whether :func:`check` already knows the answer for these exact bytes (then it takes no time)."""
+    from .cache import memo
+
+    root = Path(root or data_dir())
+    return root.is_dir() and memo("validated", root.parent, _contents(root), None) is not None
+
+
+def _contents(root: Path) -> list[bytes | str]:
+    """The names and bytes of the data package and the register: what a validation result holds for."""
     if not root.is_dir():
         raise DataValidationError([Problem(str(root), None, None, None, "data folder not found")])
     from .register import files as register_files
     from .register import register_dir
 
     files = sorted(p for p in root.iterdir() if p.is_file()) + register_files(register_dir(root))
-    parts = [(p.relative_to(root.parent) if p.is_relative_to(root.parent) else p).as_posix() + "\0"
-             for p in files] + [p.read_bytes() for p in files]
-    found = memo("validated", root.parent, parts, lambda: [vars(p) for p in validate(root)])
-    if found:
-        raise DataValidationError([Problem(**p) for p in found])
+    return [(p.relative_to(root.parent) if p.is_relative_to(root.parent) else p).as_posix() + "\0"
+            for p in files] + [p.read_bytes() for p in files]
 
 
 def _vocabulary(package: dict) -> list[Problem]:
