@@ -11,6 +11,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Bytecode is cached in the project's own .venv: without it each build process compiles what it imports.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup briefs test mutate fuzz lab refresh validate bench fonts clean lock
 
@@ -18,9 +20,12 @@ setup: $(STAMP) fonts
 
 # requirements.lock pins every package, transitive ones included, with hashes
 # (`make lock` regenerates it from pyproject.toml). uv installs it without resolving.
+# The venv gets no pip of its own (5 s): this Python's pip (22.3 or later; else ensurepip) installs uv in it.
 $(STAMP): pyproject.toml requirements.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	test -x $(UV) || $(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	test -x $(UV) || $(PYTHON) -m pip --python $(BIN)/python install --quiet --require-hashes --no-deps -r requirements-uv.lock \
+	  || { $(BIN)/python -m ensurepip --default-pip >/dev/null && \
+	       $(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-uv.lock; }
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name peninsula-briefs --display-name "Python (peninsula briefs)" >/dev/null
@@ -42,8 +47,8 @@ fonts:
 validate: setup
 	$(BIN)/briefing validate
 
+# render validates the data first (beside its warm-up) and renders nothing if any row breaks a rule.
 briefs: setup
-	$(BIN)/briefing validate
 	$(BIN)/briefing render
 
 test: setup
