@@ -9,6 +9,8 @@ Prints, on a throwaway copy of the project (notebooks, data, register), for
 - mean build seconds per edition on a worker, and the client's serial share
   (cluster start, bundle, publishing, index and history pages);
 - the no-change re-run (every edition cached);
+- the same backfill without ``--scheduler`` (local processes, kernels forked from the warm render
+  process), the default on one machine;
 - an estimate on paper for 1,000 editions on N machines, from those figures.
 
 The load average is printed before and after: on a shared machine, read the
@@ -36,10 +38,10 @@ END = os.environ.get("BENCH_TO", "2025-12-31")
 FORMATS = os.environ.get("BENCH_FORMATS", "html")
 
 
-def backfill(project: Path, env: dict, workers: int) -> tuple[float, dict]:
+def backfill(project: Path, env: dict, workers: int, dask: bool = True) -> tuple[float, dict]:
     """Wall seconds of one backfill run, and its report."""
     cmd = [str(BIN / "briefing"), "backfill", "--from", START, "--to", END, "--format", FORMATS,
-           "--scheduler", "local", "--jobs", str(workers)]
+           *(["--scheduler", "local"] if dask else []), "--jobs", str(workers)]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -71,6 +73,10 @@ def main() -> None:
             print(f"  {workers} worker(s): {len(built)} editions in {wall:.1f} s", flush=True)
         again, report = backfill(project, env, 2)
         cached = report["counts"]["cached"]
+        shutil.rmtree(project / "briefs", ignore_errors=True)  # the default: local processes, forked kernels
+        local, report = backfill(project, env, os.cpu_count() or 2, dask=False)
+        local_built = sum(b["status"] not in ("cached", "held") for b in report["briefs"])
+        print(f"  local processes: {local_built} editions in {local:.1f} s", flush=True)
 
     one, two = rows[1], rows[2]
     rate = {w: r["editions"] / r["wall"] * 60 for w, r in rows.items()}
@@ -81,6 +87,7 @@ def main() -> None:
     for workers, row in rows.items():
         print(f"{f'LocalCluster, {workers} worker(s)':24}{row['editions']:>9}{row['wall']:>9.1f}"
               f"{rate[workers]:>9.1f}{row['build']:>13.2f}")
+    print(f"{f'local, {os.cpu_count()} processes':24}{local_built:>9}{local:>9.1f}{local_built / local * 60:>9.1f}")
     print(f"{'no-change re-run':24}{cached:>9}{again:>9.1f}")
     print(f"\nspeed-up 1 -> 2 workers: {speedup:.2f}x; efficiency {speedup / 2:.0%} "
           f"(on {os.cpu_count()} CPUs; a worker's kernel and exporter share them with the client)")
