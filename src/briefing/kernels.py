@@ -68,8 +68,8 @@ def preload() -> None:
 def forkable(cmd: list[str], env: dict | None = None) -> bool:
     """Whether ``cmd`` is this interpreter starting an IPython kernel (then a fork does the same).
 
-    Only from a process with one thread (a fork copies the calling thread alone: a Dask worker, a
-    server, launch), and for the import path the template was made with.
+    Only from a process with one thread (a fork copies the calling thread alone, so a Dask worker or a
+    server launches its kernels the usual way), and for the import path the template was made with.
     """
     if not _preloaded or threading.active_count() > 1 or len(cmd) < 3 or "-m" not in cmd:
         return False  # a fork copies only the calling thread: fork a process that has no other
