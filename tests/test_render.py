@@ -225,3 +225,21 @@ def test_a_notebook_reading_data_around_the_loader_depends_on_every_table(projec
     events = project / "data" / "events.csv"
     events.write_text(events.read_text().replace("NIS reports", "NIS said"))
     assert statuses(render(project, jobs=1, revise=True)) == {"polls_only@2025-04-30": "revised"}
+
+
+def test_the_pages_are_rewritten_when_something_is_published_and_only_then(project, monkeypatch):
+    render(project, jobs=1)
+    index = project / "briefs" / "index.html"
+    index.write_text(index.read_text() + "<!-- untouched -->")
+    render(project, jobs=1)  # nothing to build: the pages stay (a no-change run stays well under a second)
+    assert index.read_text().endswith("<!-- untouched -->")
+    events = project / "data" / "events.csv"
+    events.write_text(events.read_text().replace("NIS reports troops sent to Russia.", "NIS reports troops sent."))
+    assert "revised" in statuses(render(project, jobs=1, revise=True)).values()
+    assert not index.read_text().endswith("<!-- untouched -->"), "a revision is a publication: pages rewritten"
+    index.write_text(index.read_text() + "<!-- untouched -->")
+    import briefing.cache
+
+    monkeypatch.setattr(briefing.cache, "package_fingerprint", lambda: "another version of the software")
+    render(project, jobs=1)
+    assert not index.read_text().endswith("<!-- untouched -->"), "other software, other pages"

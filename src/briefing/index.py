@@ -8,6 +8,9 @@ offline, under a Content-Security-Policy; every value is escaped.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 
 import jinja2
@@ -38,6 +41,20 @@ def _heading(area: str) -> tuple[str, str]:
     return heading, marking
 
 
+def _pages_key(briefs: Path, area: str) -> str:
+    """What the pages of ``area`` are made from: every edition's record and builds, and this software.
+
+    Published builds never change, so an unchanged key means unchanged pages (a no-change run then
+    writes only the operators' run page).
+    """
+    from .cache import package_fingerprint
+
+    records = publish.published_editions(briefs, area)
+    current = [os.path.realpath(briefs / r["folder"]) for r in records]
+    text = json.dumps([package_fingerprint(), records, current], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def build_index(briefs: Path, report: dict | None = None, area: str = "") -> str:
     """HTML of the index of one place: the public one ('') lists only TLP:CLEAR publications.
 
@@ -53,14 +70,18 @@ def write_index(briefs: Path, report: dict | None) -> Path:
     operators: it goes to ``_runs/index.html``, never onto a reader's index,
     so a render under another marking leaves the public index unchanged.
     """
-    from .history import write_histories
-
     for area in areas(briefs):
+        key, done = _pages_key(briefs, area), briefs / area / portal.PAGES_KEY
+        if done.is_file() and done.read_text(encoding="utf-8") == key:
+            continue  # nothing published or revised here since its pages were written, by this software
         if area.startswith("_drafts"):  # drafts are not publications: a plain list, no feed, no comparisons
             publish.write_atomic(briefs / area / "index.html", build_index(briefs, None, area))
         else:  # a portal and a history of publications, each beside its own marking's editions
+            from .history import write_histories
+
             portal.write_portal(briefs, area, *_heading(area))
             write_histories(briefs, area)
+        publish.write_atomic(done, key)
     publish.write_atomic(briefs / publish.RUNS / "index.html", _ENV.get_template("runs.html.j2").render(
         report=report, version=__version__))
     return briefs / "index.html"

@@ -50,7 +50,8 @@ COMPARE = "compare"
 FEED = "feed.atom"
 AUTHOR = "Peninsula Briefs"
 # Files the portal (re)writes; everything else under briefs/ is a published build or a run report.
-PAGES = frozenset({"index.html", "history.html", LATEST, STATUS_CSS, FEED})
+PAGES_KEY = ".pages-key"  # what the pages of a place were last written from (see index.write_index)
+PAGES = frozenset({"index.html", "history.html", LATEST, STATUS_CSS, FEED, PAGES_KEY})  # rewritten after a publish
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:peninsula-briefs")
 
 
