@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+# What differs between two builds of the same edition: generated-at dates and papermill's durations.
+TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?|\"duration\": [0-9.e-]+")
 
 
 @pytest.fixture
@@ -26,6 +29,21 @@ def data_copy(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "data" / "valid", target)
     shutil.copy(ROOT / "data" / "datapackage.json", target)
     return target
+
+
+@pytest.fixture
+def fixture_data(data_copy, monkeypatch):
+    """``data_copy`` as the data folder the package reads."""
+    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
+    return data_copy
+
+
+@pytest.fixture
+def ed():
+    """A TLP:CLEAR window as of 30 Jun 2025, for the blocks of a brief without a render."""
+    from briefing.edition import Window
+
+    return Window.checked("2025-06-30", marking="TLP:CLEAR")
 
 
 @pytest.fixture

@@ -9,17 +9,6 @@ from briefing import brief, data
 from briefing.edition import Window
 
 
-@pytest.fixture
-def fixture_data(data_copy, monkeypatch):
-    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
-    return data_copy
-
-
-@pytest.fixture
-def ed():
-    return Window.checked("2025-06-30", marking="TLP:CLEAR")
-
-
 def test_judgment_needs_exactly_one_likelihood_term():
     ok = brief.Judgment("Pyongyang will very likely keep troops in Russia.", "moderate", "Two agencies agree.")
     assert ok.likelihood == "very likely"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from click.testing import CliRunner
 
 from briefing.cli import main
 from briefing.render import backfill, render, series
-from conftest import write_catalog
+from conftest import TIMESTAMP, write_catalog
 
 
 def statuses(report):
@@ -60,9 +59,6 @@ def test_backfill_refuses_a_future_or_reversed_range(project):
     reversed_ = runner.invoke(main, ["backfill", "--from", "2025-03-01", "--to", "2025-01-31"])
     assert reversed_.exit_code == 2 and "--from 2025-03-01 is after --to 2025-01-31" in reversed_.output
     assert not (project / "briefs" / "ok").exists()
-
-
-TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?|\"duration\": [0-9.e-]+")
 
 
 def test_the_same_edition_renders_to_the_same_files_locally_and_on_dask(project):

@@ -9,12 +9,6 @@ from briefing import data
 from briefing.validate import validate
 
 
-@pytest.fixture
-def fixture_data(data_copy, monkeypatch):
-    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
-    return data_copy
-
-
 def test_types_come_from_the_descriptor(fixture_data):
     claims = data.claims()
     assert claims["claim_date"].dtype == "datetime64[ns]" or str(claims["claim_date"].dtype).startswith("datetime64")

@@ -215,19 +215,6 @@ def test_ten_times_the_rows_still_fit_a_two_page_main_body(synthetic_drafts):
 
 # --- the pieces, without a render ---------------------------------------------------------------------
 
-@pytest.fixture
-def fixture_data(data_copy, monkeypatch):
-    monkeypatch.setenv("BRIEFING_DATA", str(data_copy))
-    return data_copy
-
-
-@pytest.fixture
-def ed():
-    from briefing.edition import Window
-
-    return Window.checked("2025-06-30", marking="TLP:CLEAR")
-
-
 @pytest.mark.parametrize("code, expected", [
     ("north_korean_artillery_shells_to_russia", "North Korean artillery shells to Russia"),
     ("us_alliance_necessary", "US alliance necessary"),

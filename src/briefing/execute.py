@@ -124,13 +124,12 @@ def build(edition, staging: Path, *, timeout: int, provenance: dict) -> BuildRes
         trace_path = trace.name
     os.environ[data.TRACE_ENV] = trace_path  # the kernel's output channel for the tables it read
     try:
-        execute_notebook(str(edition.notebook), str(executed), parameters=edition.parameters,
+        nb = execute_notebook(str(edition.notebook), str(executed), parameters=edition.parameters,
                          kernel_name=KERNEL_NAME, cwd=str(edition.notebook.parent),
                          execution_timeout=timeout, progress_bar=False, log_output=False,
                          extra_arguments=QUIET_KERNEL, kernel_manager_class=ForkingKernelManager,
                          engine_name=_engine(), shutdown_kernel="immediate")
         result.tables = sorted(set(Path(trace_path).read_text().split()))
-        nb = nbformat.read(executed, as_version=4)
         # This host's folders are no part of an edition: built here or on a Dask worker, it is the same file.
         nb.metadata.get("papermill", {}).update(input_path=f"notebooks/{edition.notebook.name}",
                                                 output_path=executed.name)
@@ -167,6 +166,7 @@ def _engine() -> str:
     writes of a notebook that grows to its charts, 1.8 s of a 4 s build.  Here it is written when the run
     starts, every ``autosave_cell_every`` seconds while outputs arrive, and when the run ends, also after a
     failed cell, a dead kernel or a timeout (papermill's ``finally``), so the cells that ran are still kept.
+    papermill's own ``request_save_on_cell_execute=False`` writes nothing at all when the kernel dies.
     """
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 

@@ -92,8 +92,11 @@ def _check(data: Path, *, warm: bool) -> None:
     each: the check runs in a forked process beside the warm-up.  Bad data still stops the run before
     any kernel starts, with the same error as :func:`validate.check` raised here.
     """
-    if not warm or validate.remembered(data):
-        return validate.check(data)  # no warm-up here: nothing may need building
+    if not warm:
+        validate.check(data)
+        return
+    if validate.check(data, remembered_only=True):
+        return  # known for these bytes: no warm-up here, nothing may need building
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(target=_check_child, args=(data, writer), daemon=True)
@@ -104,9 +107,9 @@ def _check(data: Path, *, warm: bool) -> None:
         error = reader.recv()
     except EOFError:  # the checking process died: check here
         error = None
-        child.join()
         validate.check(data)
-    child.join()
+    finally:
+        child.join()
     if error is not None:
         raise error
 

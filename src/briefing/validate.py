@@ -99,26 +99,21 @@ def validate_register(root: Path) -> list[Problem]:
             os.environ["BRIEFING_DATA"] = saved
 
 
-def check(root: Path | None = None) -> None:
-    """Raise :class:`DataValidationError` listing every problem, if any.
+def check(root: Path | None = None, *, remembered_only: bool = False) -> bool:
+    """Raise :class:`DataValidationError` listing every problem, if any; ``True`` once checked.
 
-    A clean result is remembered for the exact bytes of the package, so an
-    unchanged data folder is not validated twice.
+    A result is remembered for the exact bytes of the package, so an
+    unchanged data folder is not validated twice.  ``remembered_only``
+    answers only from memory: ``False`` when these bytes were never checked.
     """
     from .cache import memo
 
     root = Path(root or data_dir())
-    found = memo("validated", root.parent, _contents(root), lambda: [vars(p) for p in validate(root)])
+    found = memo("validated", root.parent, _contents(root),
+                 None if remembered_only else lambda: [vars(p) for p in validate(root)])
     if found:
         raise DataValidationError([Problem(**p) for p in found])
-
-
-def remembered(root: Path | None = None) -> bool:
-    """Whether :func:`check` already knows the answer for these exact bytes (then it takes no time)."""
-    from .cache import memo
-
-    root = Path(root or data_dir())
-    return root.is_dir() and memo("validated", root.parent, _contents(root), None) is not None
+    return found is not None
 
 
 def _contents(root: Path) -> list[bytes | str]:
