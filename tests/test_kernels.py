@@ -35,6 +35,7 @@ print(json.dumps({"preloaded": sorted({"pandas", "matplotlib.figure", "briefing.
                                       if fd > 2 and link(fd).startswith("pipe:")),
                   "poller": any(type(t).__name__ == "ParentPollerUnix" for t in threading.enumerate()),
                   "backend": __import__("matplotlib").get_backend(),
+                  "transport": __import__("ipykernel.kernelapp").kernelapp.IPKernelApp.instance().transport,
                   "leak": getattr(sys.modules.get("briefing"), "LEAK", None), "pid": os.getpid()}))
 import briefing
 briefing.LEAK = as_of  # a later edition must never see this
@@ -74,6 +75,7 @@ def test_a_forked_kernel_starts_with_the_modules_imported_and_is_otherwise_a_lau
         assert said["own_group"] and said["parent_pid_set"] and said["trace"]
         assert said["poller"], "it watches its build, and exits when the build dies"
         assert said["backend"] == "module://matplotlib_inline.backend_inline"
+        assert said["transport"] == "ipc", "no TCP port to race another build's kernel for"
         assert said["stdin_at_end"] and said["inherited"] == [], "no input, no pipe of the build or the render"
         assert said["leak"] is None, "each edition has a kernel of its own, never one another edition used"
     assert len({s["pid"] for s in (*forked.values(), *launched.values())}) == 4

@@ -29,12 +29,14 @@ import pathlib
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 import uuid
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import default
 
 # What the kernel of every brief imports in its first cell, and the kernel's own machinery.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "matplotlib_inline.backend_inline",
@@ -170,6 +172,16 @@ class ForkProvisioner(LocalProvisioner):
 
 class ForkingKernelManager(AsyncKernelManager):
     """nbclient's kernel manager with :class:`ForkProvisioner`; pass it as ``kernel_manager_class``."""
+
+    # Unix sockets, not TCP ports: a port picked free can be taken by another build's kernel before this
+    # one binds it ("Address already in use"); a socket path of its own cannot.
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _ip_default(self) -> str:  # jupyter_client's default, "kernel-ipc" in the working folder, is shared
+        return os.path.join(tempfile.gettempdir(), f"briefing-kernel-{uuid.uuid4().hex}")
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None:
